@@ -1,0 +1,332 @@
+# %% [markdown]
+# # 01 · The Sequential model
+#
+# This is the first notebook of the series. It teaches the baseline that the source article
+# takes for granted: what a Keras model *is*, and how to train and use the simplest kind, a
+# `keras.Sequential` stack of layers. Everything later — the Functional API
+# ([02](02_functional_api.ipynb)), model subclassing, the article's ResNet — builds on it.
+#
+# **What you will learn**
+#
+# - what a model is: layers with weights (parameters), turned into a function from inputs to outputs;
+# - how to look at Fashion-MNIST, the data set the whole series uses;
+# - three equivalent ways to write a `keras.Sequential` model, and how to prove they are the same;
+# - how to read `summary()` and count parameters by hand;
+# - the `compile` → `fit` → `evaluate` → `predict` cycle, and how to read learning curves;
+# - how to inspect a model's layers and weights, and why a plain stack cannot express branches.
+
+# %% [markdown]
+# ## Set-up
+#
+# Every notebook starts with the same call. `helpers.setup()` keeps TensorFlow's start-up
+# messages out of the way, seeds every random number generator (so you see what this notebook
+# shows), prints the versions in use and returns the active *profile*: `class` (the default:
+# a small sample of the data, quick on a laptop) or `full` (all the data).
+
+# %%
+import helpers
+
+cfg = helpers.setup()
+
+# %%
+import keras
+import numpy as np
+
+from helpers import plots
+from helpers.data import CLASS_NAMES, load_fashion_mnist
+
+# %% [markdown]
+# ## The data: Fashion-MNIST
+#
+# Fashion-MNIST is 70,000 small grayscale photos of clothes, 28 × 28 pixels, each labelled
+# with one of 10 classes. It is a drop-in, harder replacement for the handwritten digits of
+# MNIST. `load_fashion_mnist()` reads the files from disk (nothing is downloaded) and returns
+# NumPy arrays, the same layout as `keras.datasets.fashion_mnist.load_data()`. In the `class`
+# profile it is a balanced sample: 1,200 training and 200 test images per class.
+
+# %%
+(x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+print("training images:", x_train.shape, x_train.dtype)
+print("training labels:", y_train.shape, y_train.dtype)
+print("test images:    ", x_test.shape)
+print("pixel values from", x_train.min(), "to", x_train.max())
+
+# %% [markdown]
+# A label is just a number from 0 to 9; `CLASS_NAMES` says what it means. The sample has
+# the same number of images of each class, so a model that guessed at random would be right
+# 10 % of the time — remember that number, it is the floor every model must beat.
+
+# %%
+for label, name in enumerate(CLASS_NAMES):
+    print(f"{label}: {name:<12} {np.sum(y_train == label):>5} training images")
+
+# %% [markdown]
+# Numbers are not enough: look at the data before you model it.
+
+# %%
+plots.show_images(x_train[:24], y_train[:24])
+
+# %% [markdown]
+# Neural networks train best on small floating-point numbers, so we scale the pixels from
+# 0…255 to 0…1. We keep the 28 × 28 shape and let the model flatten it.
+
+# %%
+x_train = x_train.astype("float32") / 255.0
+x_test = x_test.astype("float32") / 255.0
+print(x_train.dtype, x_train.min(), x_train.max())
+
+# %% [markdown]
+# ## What is a model?
+#
+# A Keras **layer** is a function with **weights**: `Dense(128)` computes
+# `activation(inputs @ kernel + bias)`, where `kernel` and `bias` are numbers the layer
+# learns. A **model** is layers wired together, plus what training needs (an optimizer, a
+# loss, metrics). The simplest wiring is a straight line — each layer feeds the next — and
+# that is exactly what `keras.Sequential` is.
+#
+# Our first model: `Flatten` turns each 28 × 28 image into 784 numbers, a hidden `Dense`
+# layer of 128 units with ReLU learns features, and a final `Dense` layer of 10 units with a
+# softmax turns them into one probability per class.
+#
+# ### Three ways to write the same Sequential model
+#
+# **1. A list of layers.** Keras does not yet know the input size, so the model has no weights
+# until it sees data (or until you call `build`).
+
+# %%
+model_list = keras.Sequential([
+    keras.layers.Flatten(),
+    keras.layers.Dense(128, activation="relu"),
+    keras.layers.Dense(10, activation="softmax"),
+])
+print("built?", model_list.built)
+model_list.build(input_shape=(None, 28, 28))   # None: any batch size
+print("built?", model_list.built, "| parameters:", model_list.count_params())
+
+# %% [markdown]
+# **2. Adding layers one by one** with `.add()` — handy when a loop decides the layers.
+
+# %%
+model_add = keras.Sequential()
+model_add.add(keras.layers.Flatten())
+model_add.add(keras.layers.Dense(128, activation="relu"))
+model_add.add(keras.layers.Dense(10, activation="softmax"))
+model_add.build(input_shape=(None, 28, 28))
+print("parameters:", model_add.count_params())
+
+# %% [markdown]
+# **3. Starting from `keras.Input`** — the recommended way: the input shape is declared up
+# front, so the model is built at once and every layer knows its output shape.
+
+# %%
+model = keras.Sequential([
+    keras.Input(shape=(28, 28)),
+    keras.layers.Flatten(),
+    keras.layers.Dense(128, activation="relu"),
+    keras.layers.Dense(10, activation="softmax"),
+], name="mlp")
+print("built?", model.built, "| parameters:", model.count_params())
+
+# %% [markdown]
+# Are they really the same model? Same layer types, same weight shapes — and if we copy the
+# weights of one into the others, the same predictions.
+
+# %%
+for m in (model_list, model_add):
+    m.set_weights(model.get_weights())
+
+same_layers = [type(l).__name__ for l in model.layers] == [type(l).__name__ for l in model_list.layers] \
+    == [type(l).__name__ for l in model_add.layers]
+same_predictions = all(np.array_equal(model.predict(x_test[:32], verbose=0), m.predict(x_test[:32], verbose=0))
+                       for m in (model_list, model_add))
+print("same layers:", same_layers)
+print("same weight shapes:", [w.shape for w in model.get_weights()] == [w.shape for w in model_list.get_weights()])
+print("identical predictions after copying weights:", same_predictions)
+
+# %% [markdown]
+# ## Reading `summary()`
+#
+# `summary()` lists each layer, the shape of what it outputs (`None` is the batch size, left
+# open) and how many parameters it has.
+
+# %%
+model.summary()
+
+# %% [markdown]
+# You can count those parameters yourself. A `Dense` layer with `n` inputs and `m` units has an
+# `n × m` kernel plus `m` biases; `Flatten` only reshapes, so it has none.
+
+# %%
+hidden = 28 * 28 * 128 + 128   # 784 inputs x 128 units + 128 biases
+output = 128 * 10 + 10         # 128 inputs x 10 units + 10 biases
+print("by hand:", hidden, "+", output, "=", hidden + output)
+assert hidden + output == model.count_params()
+print("matches model.count_params():", hidden + output == model.count_params())
+
+# %% [markdown]
+# ## Compile: choose how to learn
+#
+# `compile` attaches the three things training needs:
+#
+# - the **loss**, the number training pushes down. Our labels are integers 0–9, so we use
+#   *sparse* categorical cross-entropy (with one-hot labels you would use
+#   `categorical_crossentropy`, as the article does in notebook 02);
+# - the **optimizer**, the rule that nudges each weight against its gradient (Adam here);
+# - **metrics** to report; they do not affect training.
+
+# %%
+model.compile(
+    optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)
+print("optimizer:", type(model.optimizer).__name__, "| loss:", model.loss)
+
+# %% [markdown]
+# Before training the weights are random, so the model should be about as good as a guess:
+# 10 % accuracy, and a loss near −ln(1/10) ≈ 2.30.
+
+# %%
+loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+print("untrained loss close to 2.30:", abs(loss - 2.30) < 0.3)
+print("untrained accuracy close to 10%:", abs(accuracy - 0.10) < 0.06)
+
+# %% [markdown]
+# ## Fit: learn from the data
+#
+# `fit` shows the model the training images in batches of 64; after each batch the optimizer
+# updates the weights. One pass over the data is an **epoch**. `validation_split=0.1` keeps
+# the last 10 % of the training images aside: the model never trains on them, so their
+# accuracy tells us how well it does on images it has not seen.
+#
+# The exact numbers in the log differ slightly between computers (the order of floating-point
+# additions differs), so nbval does not compare this cell; the cell after it checks what must
+# hold on every machine.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+epochs = cfg.pick(8, 30)
+history = model.fit(x_train, y_train, batch_size=64, epochs=epochs,
+                    validation_split=0.1, verbose=2)
+
+# %%
+logs = history.history
+print("epochs run:", len(logs["loss"]), "| logged:", sorted(logs))
+assert logs["loss"][-1] < logs["loss"][0], "training loss should go down"
+assert logs["accuracy"][-1] > 0.85 and logs["val_accuracy"][-1] > 0.80
+print("training accuracy > 85%:", logs["accuracy"][-1] > 0.85)
+print("validation accuracy > 80%:", logs["val_accuracy"][-1] > 0.80)
+
+# %% [markdown]
+# ## Reading the learning curves
+#
+# Plot the loss and accuracy for every epoch. While both curves improve, the model is still
+# learning general patterns. When the training curve keeps improving but the validation
+# curve flattens or turns back, the model has started to memorise its training images —
+# **overfitting** — and more epochs will not help.
+
+# %%
+plots.plot_history(history)
+
+# %% [markdown]
+# ## Evaluate on the test set
+#
+# The test images played no part in training or in our choices, so they give the honest
+# estimate of how the model will do on new photos.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"test loss {test_loss:.3f}, test accuracy {test_accuracy:.3f}")
+
+# %%
+assert test_accuracy > 0.80
+print("test accuracy > 80% (eight times better than guessing):", test_accuracy > 0.80)
+
+# %% [markdown]
+# ## Predict
+#
+# `predict` returns, for each image, the 10 outputs of the softmax: probabilities that add up
+# to 1. The predicted class is the most probable one (`argmax`).
+
+# %%
+probabilities = model.predict(x_test[:6], verbose=0)
+print("shape:", probabilities.shape)
+print("each row sums to 1:", np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5))
+predicted = probabilities.argmax(axis=1)
+
+# %% [markdown]
+# A picture shows more than the numbers: the green bar is the true class; a red bar is the
+# model's choice when it is wrong. Notice how sure the model is — and on which kinds of clothes
+# it hesitates (shirts, T-shirts, pullovers and coats look alike at 28 × 28).
+
+# %%
+plots.plot_probabilities(x_test[:6], probabilities, y_test[:6])
+
+# %% [markdown]
+# And a larger gallery: each title is *prediction (truth)*, red where the model is wrong.
+
+# %%
+predicted_32 = model.predict(x_test[:32], verbose=0).argmax(axis=1)
+plots.show_images(x_test[:32], y_test[:32], predictions=predicted_32)
+
+# %% [markdown]
+# ## Looking inside: layers and weights
+#
+# A model is its layers; each layer holds its weights as variables. This is how you reach them
+# — later notebooks use it to copy weights between models and to prove two models equal.
+
+# %%
+for layer in model.layers:
+    shapes = [tuple(w.shape) for w in layer.weights]
+    print(f"{layer.name:<8} {type(layer).__name__:<8} weights: {shapes}")
+
+# %%
+kernel, bias = model.layers[1].get_weights()   # the hidden Dense layer, as NumPy arrays
+print("kernel", kernel.shape, kernel.dtype, "| bias", bias.shape)
+print("trainable weights:", len(model.trainable_weights),
+      "| parameters:", sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+
+# %% [markdown]
+# ## What a plain stack cannot say
+#
+# `Sequential` assumes each layer has exactly one input and one output, and feeds each layer
+# the previous one's output. Many useful networks are not a straight line: two inputs (an image
+# *and* its metadata), two outputs, or a **skip connection** that adds a block's input to its
+# output (the heart of the ResNet at the end of this series). Try to put a layer that combines
+# two tensors, `Add`, into a stack, and Keras refuses:
+
+# %%
+# NBVAL_RAISES_EXCEPTION
+keras.Sequential([
+    keras.Input(shape=(16,)),
+    keras.layers.Dense(16, activation="relu"),
+    keras.layers.Add(),   # adds two tensors: which two? A stack has only one.
+])
+
+# %% [markdown]
+# The Functional API of [notebook 02](02_functional_api.ipynb) lets you say exactly which
+# tensors go into each layer, so branches, merges and skips become easy.
+#
+# ## Recap
+#
+# - A **model** is layers with weights, wired together; `Sequential` wires them in a line.
+# - Write it as a list, with `.add()`, or (best) starting from `keras.Input`; the three are the
+#   same model, as the identical predictions showed.
+# - `summary()` shows output shapes and parameters; a `Dense` layer has `inputs × units + units`.
+# - `compile` (loss, optimizer, metrics) → `fit` (with a validation split) → `evaluate` on the
+#   test set → `predict` probabilities.
+# - Learning curves tell you when a model stops learning and starts memorising.
+# - A stack cannot express branches, several inputs/outputs or skip connections.
+#
+# ## Exercises
+#
+# 1. *(warm-up)* Add a second hidden layer `Dense(64, activation="relu")`. Count its
+#    parameters by hand before you call `summary()`, then check.
+# 2. *(practice)* Add `keras.layers.Dropout(0.2)` after the hidden layer and train again. How
+#    do the training and validation curves change, and why?
+# 3. *(stretch)* Train for 30 epochs and find the epoch where validation accuracy peaks. Then
+#    look up `keras.callbacks.EarlyStopping` and make `fit` stop there by itself.
+#
+# **Next:** [02 · The Functional API](02_functional_api.ipynb) — the article's first example,
+# why it no longer runs, and what graphs of layers can do.

@@ -1,0 +1,514 @@
+"""Tests for helpers/models.py: the article's ResNet, ported to Keras 3.
+
+The article's code is copied verbatim below (it uses TensorFlow, as the
+article does) so the reference version can be checked against it.
+"""
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import ast  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from tensorflow import keras  # noqa: E402
+
+from helpers import models  # noqa: E402
+
+PARAMS_2_2_2 = 175_898
+
+
+# ---- The article's code, verbatim (TF 2.0 era) ------------------------------
+
+def conv3x3(channels, stride=1, kernel=(3, 3)):
+    return keras.layers.Conv2D(channels, kernel, strides=stride, padding='same',
+                               use_bias=False,
+                               kernel_initializer=tf.random_normal_initializer())
+
+class ResnetBlock(keras.Model):
+    def __init__(self, channels, strides=1, residual_path=False):
+        super().__init__()
+        self.channels = channels
+        self.strides = strides
+        self.residual_path = residual_path
+        self.conv1 = conv3x3(channels, strides)
+        self.bn1 = keras.layers.BatchNormalization()
+        self.conv2 = conv3x3(channels)
+        self.bn2 = keras.layers.BatchNormalization()
+        if residual_path:
+            self.down_conv = conv3x3(channels, strides, kernel=(1, 1))
+            self.down_bn = tf.keras.layers.BatchNormalization()
+
+    def call(self, inputs, training=None):
+        residual = inputs
+        x = self.bn1(inputs, training=training)
+        x = tf.nn.relu(x)
+        x = self.conv1(x)
+        x = self.bn2(x, training=training)
+        x = tf.nn.relu(x)
+        x = self.conv2(x)
+        if self.residual_path:
+            residual = self.down_bn(inputs, training=training)
+            residual = tf.nn.relu(residual)
+            residual = self.down_conv(residual)
+        x = x + residual
+        return x
+
+class ResNet(keras.Model):
+    def __init__(self, block_list, num_classes, initial_filters=16, **kwargs):
+        super().__init__(**kwargs)
+        self.num_blocks = len(block_list)
+        self.block_list = block_list
+        self.in_channels = initial_filters
+        self.out_channels = initial_filters
+        self.conv_initial = conv3x3(self.out_channels)
+        self.blocks = keras.models.Sequential(name='dynamic-blocks')
+        for block_id in range(len(block_list)):
+            for layer_id in range(block_list[block_id]):
+                if block_id != 0 and layer_id == 0:
+                    block = ResnetBlock(self.out_channels, strides=2, residual_path=True)
+                else:
+                    if self.in_channels != self.out_channels:
+                        residual_path = True
+                    else:
+                        residual_path = False
+                    block = ResnetBlock(self.out_channels, residual_path=residual_path)
+                self.in_channels = self.out_channels
+                self.blocks.add(block)
+            self.out_channels *= 2
+        self.final_bn = keras.layers.BatchNormalization()
+        self.avg_pool = keras.layers.GlobalAveragePooling2D()
+        self.fc = keras.layers.Dense(num_classes)
+
+    def call(self, inputs, training=None):
+        out = self.conv_initial(inputs)
+        out = self.blocks(out, training=training)
+        out = self.final_bn(out, training=training)
+        out = tf.nn.relu(out)
+        out = self.avg_pool(out)
+        out = self.fc(out)
+        return out
+
+# ---- End of the article's code ----------------------------------------------
+
+
+def images(n=4, size=28, channels=1, seed=0):
+    return np.random.default_rng(seed).random(
+        (n, size, size, channels), dtype=np.float32)
+
+
+def assert_same_outputs(model_a, model_b, x):
+    """Same outputs in inference and in training mode (batch statistics)."""
+    for training in (False, True):
+        np.testing.assert_allclose(
+            np.asarray(model_a(x, training=training)),
+            np.asarray(model_b(x, training=training)),
+            rtol=1e-6, atol=1e-6, err_msg=f"training={training}")
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    """A built ResNet([2, 2, 2], 10); tests must not change its weights."""
+    model = models.ResNet([2, 2, 2], 10)
+    model.build((None, 28, 28, 1))
+    return model
+
+
+@pytest.fixture(scope="module")
+def article_resnet():
+    model = ResNet([2, 2, 2], 10)
+    model(tf.zeros((1, 28, 28, 1)))
+    return model
+
+
+# ---- Same network as the article ---------------------------------------------
+
+def test_parameter_count_is_175898(resnet, article_resnet):
+    assert article_resnet.count_params() == PARAMS_2_2_2
+    assert resnet.count_params() == PARAMS_2_2_2
+    fresh = models.ResNet([2, 2, 2], 10)
+    fresh(np.zeros((1, 28, 28, 1), np.float32))
+    assert fresh.count_params() == PARAMS_2_2_2
+
+
+def test_build_creates_weights_unlike_the_article():
+    article = ResNet([2, 2, 2], 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        article.build(input_shape=(None, 28, 28, 1))
+    assert len(article.weights) == 0  # the article's surprise under Keras 3
+    ours = models.ResNet([2, 2, 2], 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no warning either
+        ours.build(input_shape=(None, 28, 28, 1))
+    assert ours.count_params() == PARAMS_2_2_2
+
+
+def test_weights_line_up_with_the_article(resnet, article_resnet):
+    ours = [(tuple(w.shape), w.trainable) for w in resnet.weights]
+    theirs = [(tuple(w.shape), w.trainable) for w in article_resnet.weights]
+    assert len(ours) == 77
+    assert ours == theirs
+
+
+def test_same_outputs_as_the_article_after_copying_weights():
+    article = ResNet([2, 2, 2], 10)
+    article(tf.zeros((1, 28, 28, 1)))
+    ours = models.ResNet([2, 2, 2], 10)
+    ours.build((None, 28, 28, 1))
+    ours.set_weights(article.get_weights())
+    assert_same_outputs(ours, article, images())
+    # Training mode updated BatchNorm's moving statistics the same way.
+    for a, b in zip(ours.get_weights(), article.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_same_classes_and_attributes_as_the_article(resnet, article_resnet):
+    assert isinstance(resnet, keras.Model)
+    for name in ["num_blocks", "block_list", "in_channels", "out_channels"]:
+        assert getattr(resnet, name) == getattr(article_resnet, name), name
+    for name in ["conv_initial", "final_bn", "avg_pool", "fc"]:
+        assert (type(getattr(resnet, name))
+                is type(getattr(article_resnet, name))), name
+    assert isinstance(resnet.blocks, keras.Sequential)
+    assert resnet.blocks.name == "dynamic-blocks"
+    assert len(resnet.blocks.layers) == len(article_resnet.blocks.layers) == 6
+    for ours, theirs in zip(resnet.blocks.layers, article_resnet.blocks.layers):
+        assert isinstance(ours, models.ResnetBlock)
+        assert isinstance(ours, keras.Model)
+        for name in ["channels", "strides", "residual_path"]:
+            assert getattr(ours, name) == getattr(theirs, name), name
+        for name in ["conv1", "bn1", "conv2", "bn2"]:
+            assert type(getattr(ours, name)) is type(getattr(theirs, name))
+        for name in ["down_conv", "down_bn"]:
+            assert hasattr(ours, name) == theirs.residual_path
+            assert hasattr(theirs, name) == theirs.residual_path
+
+
+def test_block_alone_matches_the_article_block():
+    article = ResnetBlock(32, strides=2, residual_path=True)
+    x = images(n=2, size=8, channels=16)
+    article(x)
+    ours = models.ResnetBlock(32, strides=2, residual_path=True)
+    ours(x)
+    assert ([tuple(w.shape) for w in ours.weights]
+            == [tuple(w.shape) for w in article.weights])
+    ours.set_weights(article.get_weights())
+    assert_same_outputs(ours, article, x)
+    assert tuple(ours(x).shape) == (2, 4, 4, 32)
+
+
+def test_model_takes_other_image_sizes_after_build(resnet):
+    assert tuple(resnet(images(n=2, size=32)).shape) == (2, 10)
+    assert tuple(resnet(images(n=1, size=4)).shape) == (1, 10)
+
+
+def test_module_does_not_import_tensorflow():
+    tree = ast.parse(open(models.__file__, encoding="utf-8").read())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert "tensorflow" not in imported
+    assert "keras" in imported
+
+
+# ---- Functional twin -----------------------------------------------------------
+
+def test_functional_twin_equals_resnet(resnet):
+    functional = models.build_functional_resnet(
+        block_list=(2, 2, 2), num_classes=10, input_shape=(28, 28, 1))
+    assert functional.count_params() == PARAMS_2_2_2
+    assert [layer.name for layer in functional.layers] == [
+        "images", "conv_initial",
+        "stage0_block0", "stage0_block1", "stage1_block0", "stage1_block1",
+        "stage2_block0", "stage2_block1",
+        "final_bn", "final_relu", "avg_pool", "fc"]
+    assert tuple(functional.get_layer("stage2_block1").output.shape) == (
+        None, 7, 7, 64)
+    functional.set_weights(resnet.get_weights())
+    # training=True changes moving statistics, so compare on fresh copies.
+    ours = models.ResNet([2, 2, 2], 10)
+    ours.build((None, 28, 28, 1))
+    ours.set_weights(resnet.get_weights())
+    assert_same_outputs(functional, ours, images())
+
+
+# ---- Block plan ------------------------------------------------------------------
+
+def step(stage, block, in_channels, channels, strides, residual_path):
+    return {"stage": stage, "block": block, "in_channels": in_channels,
+            "channels": channels, "strides": strides,
+            "residual_path": residual_path}
+
+
+def test_block_plan_for_2_2_2():
+    assert models.resnet_block_plan([2, 2, 2]) == [
+        step(0, 0, 16, 16, 1, False), step(0, 1, 16, 16, 1, False),
+        step(1, 0, 16, 32, 2, True), step(1, 1, 32, 32, 1, False),
+        step(2, 0, 32, 64, 2, True), step(2, 1, 64, 64, 1, False)]
+
+
+def test_block_plan_for_small_lists():
+    assert models.resnet_block_plan([1, 1], initial_filters=8) == [
+        step(0, 0, 8, 8, 1, False), step(1, 0, 8, 16, 2, True)]
+    assert models.resnet_block_plan((3,)) == [
+        step(0, 0, 16, 16, 1, False), step(0, 1, 16, 16, 1, False),
+        step(0, 2, 16, 16, 1, False)]
+
+
+def test_resnet_is_built_from_the_plan():
+    model = models.ResNet([1, 3, 2], 5, initial_filters=4)
+    plan = models.resnet_block_plan([1, 3, 2], initial_filters=4)
+    got = [(b.channels, b.strides, b.residual_path)
+           for b in model.blocks.layers]
+    assert got == [(s["channels"], s["strides"], s["residual_path"])
+                   for s in plan]
+    article = ResNet([1, 3, 2], 5, initial_filters=4)
+    assert got == [(b.channels, b.strides, b.residual_path)
+                   for b in article.blocks.layers]
+    assert (model.in_channels, model.out_channels) == (
+        article.in_channels, article.out_channels) == (16, 32)
+
+
+# ---- Saving ----------------------------------------------------------------------
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation:DeprecationWarning")  # inside Keras saving
+def test_keras_file_round_trip(resnet, tmp_path):
+    path = tmp_path / "resnet.keras"
+    resnet.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is models.ResNet
+    assert loaded.get_config() == resnet.get_config()
+    x = images()
+    np.testing.assert_array_equal(resnet.predict(x, verbose=0),
+                                  loaded.predict(x, verbose=0))
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation:DeprecationWarning")  # inside Keras saving
+def test_keras_file_round_trip_functional_with_he_init(tmp_path):
+    model = models.build_functional_resnet(
+        [1, 1], 3, input_shape=(8, 8, 2), initial_filters=4,
+        kernel_initializer="he_normal")
+    path = tmp_path / "functional.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    x = images(n=2, size=8, channels=2)
+    np.testing.assert_array_equal(model.predict(x, verbose=0),
+                                  loaded.predict(x, verbose=0))
+    block = loaded.get_layer("stage1_block0")
+    assert isinstance(block, models.ResnetBlock)
+    assert isinstance(block.conv1.kernel_initializer,
+                      keras.initializers.HeNormal)
+
+
+def test_get_config_and_from_config():
+    model = models.ResNet((3, 1), 7, initial_filters=8,
+                          kernel_initializer="he_normal", name="tiny")
+    config = model.get_config()
+    assert config["block_list"] == [3, 1]
+    assert config["num_classes"] == 7
+    assert config["initial_filters"] == 8
+    assert config["kernel_initializer"]["class_name"] == "HeNormal"
+    copy = models.ResNet.from_config(config)
+    assert copy.get_config() == config
+    assert copy.name == "tiny"
+    copy.build((None, 8, 8, 3))
+    model.build((None, 8, 8, 3))
+    assert ([tuple(w.shape) for w in copy.weights]
+            == [tuple(w.shape) for w in model.weights])
+
+    block = models.ResnetBlock(32, strides=2, residual_path=True)
+    config = block.get_config()
+    assert {k: config[k] for k in
+            ("channels", "strides", "residual_path", "kernel_initializer")} \
+        == {"channels": 32, "strides": 2, "residual_path": True,
+            "kernel_initializer": None}
+    copy = models.ResnetBlock.from_config(config)
+    assert (copy.channels, copy.strides, copy.residual_path) == (32, 2, True)
+    assert hasattr(copy, "down_conv")
+
+
+# ---- Initializers ------------------------------------------------------------------
+
+def conv_layers(model):
+    return [layer for layer in model._flatten_layers()
+            if isinstance(layer, keras.layers.Conv2D)]
+
+
+def test_default_initializer_is_random_normal_stddev_0_05():
+    keras.utils.set_random_seed(1)
+    model = models.ResNet([2, 2, 2], 10)
+    model.build((None, 28, 28, 1))
+    convs = conv_layers(model)
+    assert len(convs) == 15
+    for conv in convs:
+        init = conv.kernel_initializer
+        assert isinstance(init, keras.initializers.RandomNormal)
+        assert (init.mean, init.stddev) == (0.0, 0.05)
+    last_kernel = np.asarray(model.blocks.layers[-1].conv2.kernel)
+    assert last_kernel.shape == (3, 3, 64, 64)
+    assert abs(last_kernel.mean()) < 0.002
+    assert last_kernel.std() == pytest.approx(0.05, rel=0.03)
+    # Each conv draws its own values: same-shaped kernels differ.
+    block = model.blocks.layers[-1]
+    assert not np.allclose(block.conv1.kernel, block.conv2.kernel)
+
+
+def test_he_initializer_when_asked():
+    keras.utils.set_random_seed(1)
+    model = models.ResNet([2, 2, 2], 10, kernel_initializer="he_normal")
+    model.build((None, 28, 28, 1))
+    for conv in conv_layers(model):
+        assert isinstance(conv.kernel_initializer,
+                          keras.initializers.HeNormal)
+    last_kernel = np.asarray(model.blocks.layers[-1].conv2.kernel)
+    he_stddev = np.sqrt(2 / (3 * 3 * 64))  # 0.0589
+    assert last_kernel.std() == pytest.approx(he_stddev, rel=0.03)
+    block = model.blocks.layers[-1]
+    assert not np.allclose(block.conv1.kernel, block.conv2.kernel)
+
+
+def test_conv3x3_is_the_article_convolution():
+    conv = models.conv3x3(16)
+    assert (conv.filters, conv.kernel_size, conv.strides) == (16, (3, 3), (1, 1))
+    assert conv.padding == "same" and conv.use_bias is False
+    assert conv.kernel_initializer.stddev == 0.05
+    down = models.conv3x3(32, 2, kernel=(1, 1), kernel_initializer="he_normal")
+    assert (down.kernel_size, down.strides) == ((1, 1), (2, 2))
+    assert isinstance(down.kernel_initializer, keras.initializers.HeNormal)
+
+
+# ---- Argument errors ---------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"block_list": []}, ValueError, r"at least one stage, e\.g\. \[2, 2, 2\]"),
+    ({"block_list": 3}, TypeError, r"block_list must be a list or tuple"),
+    ({"block_list": "222"}, TypeError, r"block_list must be a list or tuple"),
+    ({"block_list": [2, 2.0]}, TypeError, r"block_list\[1\] must be a positive int"),
+    ({"block_list": [2, True]}, TypeError, r"block_list\[1\] must be a positive int"),
+    ({"block_list": [2, 0]}, ValueError, r"block_list\[1\] must be a positive int.*got 0"),
+    ({"block_list": [-1]}, ValueError, r"block_list\[0\] must be a positive int.*got -1"),
+    ({"num_classes": 0}, ValueError, r"num_classes must be a positive int.*got 0"),
+    ({"num_classes": "10"}, TypeError, r"num_classes must be a positive int"),
+    ({"initial_filters": 0}, ValueError, r"initial_filters must be a positive int.*got 0"),
+    ({"initial_filters": 16.0}, TypeError, r"initial_filters must be a positive int"),
+])
+def test_resnet_argument_errors(kwargs, error, message):
+    arguments = {"block_list": [2, 2, 2], "num_classes": 10, **kwargs}
+    with pytest.raises(error, match=message):
+        models.ResNet(**arguments)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"channels": 0}, ValueError, r"channels must be a positive int.*got 0"),
+    ({"channels": -4}, ValueError, r"channels must be a positive int.*got -4"),
+    ({"channels": 16.5}, TypeError, r"channels must be a positive int"),
+    ({"strides": 0}, ValueError, r"strides must be a positive int.*1 or 2"),
+    ({"strides": (2, 2)}, TypeError, r"strides must be a positive int.*1 or 2"),
+    ({"residual_path": "yes"}, TypeError, r"residual_path must be True or False"),
+])
+def test_block_argument_errors(kwargs, error, message):
+    arguments = {"channels": 16, **kwargs}
+    with pytest.raises(error, match=message):
+        models.ResnetBlock(**arguments)
+
+
+def test_conv3x3_and_plan_argument_errors():
+    with pytest.raises(ValueError, match=r"channels must be a positive int"):
+        models.conv3x3(0)
+    with pytest.raises(ValueError, match=r"block_list must have at least one"):
+        models.resnet_block_plan([])
+    with pytest.raises(ValueError, match=r"initial_filters must be a positive"):
+        models.resnet_block_plan([2], initial_filters=0)
+
+
+# ---- Shape errors --------------------------------------------------------------------
+
+@pytest.fixture
+def tiny():
+    """A small, unbuilt ResNet: two stages, so images need 2x2 or more."""
+    return models.ResNet([1, 1], 3, initial_filters=4)
+
+
+def test_rank_error_at_build_and_call(tiny):
+    with pytest.raises(ValueError, match=r"rank 4, \(batch, height, width, "
+                       r"channels\).*got shape \(28, 28, 1\) of rank 3"):
+        tiny.build((28, 28, 1))
+    with pytest.raises(ValueError, match=r"rank 4.*got shape \(2, 28, 28\)"):
+        tiny(np.zeros((2, 28, 28), np.float32))
+    tiny.build((None, 8, 8, 1))
+    with pytest.raises(ValueError, match=r"rank 4.*of rank 3"):
+        tiny(np.zeros((8, 8, 1), np.float32))
+
+
+def test_channel_error_after_build(tiny):
+    tiny.build((None, 8, 8, 1))
+    with pytest.raises(ValueError, match=r"built for images with 1 channel"
+                       r".*got shape \(2, 8, 8, 3\)"):
+        tiny(np.zeros((2, 8, 8, 3), np.float32))
+
+
+def test_channel_error_inside_predict_and_tf_function(tiny):
+    tiny.build((None, 8, 8, 1))
+    with pytest.raises(ValueError, match=r"built for images with 1 channel"):
+        tiny.predict(np.zeros((2, 8, 8, 3), np.float32), verbose=0)
+    with pytest.raises(ValueError, match=r"built for images with 1 channel"):
+        tf.function(tiny)(tf.zeros((2, 8, 8, 3)))
+
+
+def test_unknown_channels_cannot_build(tiny):
+    with pytest.raises(ValueError, match=r"number of channels.*\(None, 8, 8, "
+                       r"None\)"):
+        tiny.build((None, 8, 8, None))
+
+
+def test_image_too_small():
+    model = models.ResNet([2, 2, 2], 10)
+    message = (r"block_list=\[2, 2, 2\] has 2 stride-2 stage\(s\).*at least "
+               r"4; got height 3 and width 8")
+    with pytest.raises(ValueError, match=message):
+        model.build((None, 3, 8, 1))
+    with pytest.raises(ValueError, match=message):
+        model(np.zeros((1, 3, 8, 1), np.float32))
+    model.build((None, 28, 28, 1))
+    with pytest.raises(ValueError, match=r"at least 4; got height 2"):
+        model(np.zeros((1, 2, 2, 1), np.float32))
+    # Unknown sizes pass the static check; a one-stage net takes 1x1 images.
+    models.ResNet([2, 2, 2], 10).build((None, None, None, 1))
+    one_stage = models.ResNet([1], 2, initial_filters=4)
+    assert tuple(one_stage(np.zeros((1, 1, 1, 1), np.float32)).shape) == (1, 2)
+
+
+def test_block_without_residual_path_needs_matching_input():
+    with pytest.raises(ValueError, match=r"needs 16 channels and strides=1; "
+                       r"got 8 channels"):
+        models.ResnetBlock(16)(np.zeros((1, 8, 8, 8), np.float32))
+    with pytest.raises(ValueError, match=r"needs 16 channels and strides=1; "
+                       r"got 16 channels and strides=2"):
+        models.ResnetBlock(16, strides=2)(np.zeros((1, 8, 8, 16), np.float32))
+    block = models.ResnetBlock(16)
+    block(np.zeros((1, 8, 8, 16), np.float32))
+    with pytest.raises(ValueError, match=r"built for images with 16 channel"):
+        block(np.zeros((1, 8, 8, 4), np.float32))
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"input_shape": (28, 28)}, ValueError,
+     r"input_shape must be \(height, width, channels\), e\.g\. \(28, 28, 1\)"),
+    ({"input_shape": 28}, ValueError, r"input_shape must be \(height, width"),
+    ({"input_shape": (3, 3, 1)}, ValueError, r"at least 4; got height 3"),
+    ({"input_shape": (28, 28, None)}, ValueError, r"number of channels"),
+    ({"num_classes": 0}, ValueError, r"num_classes must be a positive int"),
+    ({"block_list": []}, ValueError, r"at least one stage"),
+])
+def test_functional_builder_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        models.build_functional_resnet(**kwargs)

@@ -1,0 +1,114 @@
+"""Notebook hygiene: every committed notebook is clean, executed in order and in sync.
+
+nbval (run by `make test`) re-executes the notebooks and compares outputs; these
+tests check what nbval does not: how the committed files were produced.
+"""
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SRC = NOTEBOOKS / "src"
+NOTEBOOK_FILES = sorted(p for p in NOTEBOOKS.rglob("[0-9][0-9]_*.ipynb")
+                        if "build" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+MACHINE_PATH = re.compile(r"/(root|home|tmp|work|Users)/")
+TF_LOG_LINE = re.compile(r"(^|\n|\\n)[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |absl::InitializeLog|"
+                         r"oneDNN custom operations|cudart_stub|cuda_platform")
+
+
+def ids(paths):
+    return [str(p.relative_to(NOTEBOOKS)) for p in paths]
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_there_are_notebooks_and_each_has_a_source():
+    assert NOTEBOOK_FILES, "no notebooks found"
+    sources = sorted(SRC.rglob("[0-9][0-9]_*.py"))
+    expected = {NOTEBOOKS / s.relative_to(SRC).with_suffix(".ipynb") for s in sources}
+    assert expected == set(NOTEBOOK_FILES), "every notebook needs notebooks/src/<name>.py and vice versa"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
+def test_notebook_matches_its_jupytext_source(path):
+    py = jupytext.read(SRC / path.relative_to(NOTEBOOKS).with_suffix(".py"))
+    nb = load(path)
+    as_pairs = lambda cells: [(c["cell_type"], "".join(c["source"]).strip()) for c in cells]
+    assert as_pairs(nb["cells"]) == as_pairs(py.cells), (
+        f"{path.name} and its source differ: run `make notebooks NB={path.name[:2]}`")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
+def test_executed_top_to_bottom_in_one_fresh_kernel(path):
+    counts = [c.get("execution_count") for c in code_cells(load(path))]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..n: re-run `make notebooks`")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
+def test_no_errors_except_deliberate_ones(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        errors = [o for o in cell.get("outputs", []) if o["output_type"] == "error"]
+        deliberate = "NBVAL_RAISES_EXCEPTION" in source(cell)
+        assert bool(errors) == deliberate, (
+            f"{path.name}, code cell {i}: " +
+            ("a deliberate-error cell raised nothing" if deliberate else
+             f"unexpected {errors[0]['ename']}: {errors[0]['evalue']}"))
+        for o in cell.get("outputs", []):
+            if o["output_type"] == "stream" and o["name"] == "stderr":
+                assert "Traceback" not in "".join(o["text"]), f"{path.name}, cell {i}: traceback on stderr"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
+def test_outputs_hold_no_machine_paths_or_tensorflow_log_lines(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        for output in cell.get("outputs", []):
+            text = json.dumps(output)
+            assert not MACHINE_PATH.search(text), f"{path.name}, code cell {i}: output shows a machine path"
+            assert not TF_LOG_LINE.search(text), f"{path.name}, code cell {i}: TensorFlow C++ log line in output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
+def test_starts_with_setup_and_has_objectives_recap_exercises(path):
+    nb = load(path)
+    assert "helpers.setup(" in source(code_cells(nb)[0]), f"{path.name}: first code cell must call helpers.setup()"
+    first_markdown = next(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "What you will learn" in first_markdown
+    headings = [line for c in nb["cells"] if c["cell_type"] == "markdown"
+                for line in source(c).splitlines() if line.startswith("#")]
+    assert any("Recap" in h for h in headings), f"{path.name}: no Recap section"
+    assert any("Exercises" in h for h in headings), f"{path.name}: no Exercises section"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
+def test_ignored_outputs_are_few_and_each_is_followed_by_an_assertion(path):
+    cells = code_cells(load(path))
+    ignored = [i for i, c in enumerate(cells) if "NBVAL_IGNORE_OUTPUT" in source(c)]
+    assert len(ignored) <= 0.25 * len(cells), (
+        f"{path.name}: {len(ignored)} of {len(cells)} code cells ignore their output")
+    for i in ignored:
+        assert i + 1 < len(cells) and "assert" in source(cells[i + 1]), (
+            f"{path.name}: code cell {i} ignores its output; the next code cell must assert what holds")
+
+
+def test_notebooks_link_to_each_other():
+    names = [p.name for p in NOTEBOOK_FILES if p.parent == NOTEBOOKS]
+    for before, after in zip(names, names[1:]):
+        text_after = (NOTEBOOKS / after).read_text()
+        text_before = (NOTEBOOKS / before).read_text()
+        assert f"({before})" in text_after, f"{after} does not link back to {before}"
+        assert f"({after})" in text_before, f"{before} does not link forward to {after}"

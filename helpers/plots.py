@@ -124,3 +124,67 @@ def plot_probabilities(images, probabilities, labels, class_names=CLASS_NAMES):
         axes[i, 1].set_xlim(0, 1)
     axes[-1, 1].set_xlabel("probability")
     _finish(fig)
+
+
+def confusion_matrix(labels, predictions, num_classes=len(CLASS_NAMES)):
+    """Count how often each true class (row) was predicted as each class (column).
+
+    The diagonal holds the right answers; everything off it is a mistake, and
+    the largest off-diagonal cells are the pairs the model confuses most.
+
+    Example::
+
+        cm = confusion_matrix(y_test, model.predict(x_test).argmax(axis=1))
+        cm.trace() / cm.sum()       # accuracy
+    """
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    if labels.shape != predictions.shape:
+        raise ValueError(
+            f"labels and predictions must have the same shape, got {labels.shape} and "
+            f"{predictions.shape}")
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values.size and (values.min() < 0 or values.max() >= num_classes):
+            raise ValueError(f"{name} must be in 0..{num_classes - 1}, found "
+                             f"{values.min()}..{values.max()}")
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predictions), 1)
+    return matrix
+
+
+def plot_confusion_matrix(labels, predictions, class_names=CLASS_NAMES):
+    """Draw the confusion matrix with counts, rows = truth, columns = prediction.
+
+    Example::
+
+        plot_confusion_matrix(y_test, predicted)
+    """
+    matrix = confusion_matrix(labels, predictions, len(class_names))
+    fig, ax = plt.subplots(figsize=(7, 6))
+    ax.imshow(matrix, cmap="Blues")
+    ticks = range(len(class_names))
+    ax.set_xticks(ticks, class_names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(ticks, class_names, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    threshold = matrix.max() / 2
+    for i in ticks:
+        for j in ticks:
+            if matrix[i, j]:
+                ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
+                        color="white" if matrix[i, j] > threshold else "black")
+    _finish(fig)
+
+
+def show_misclassified(images, labels, predictions, n=16, class_names=CLASS_NAMES, ncols=8):
+    """Show the first ``n`` images the model got wrong, titled *prediction (truth)*.
+
+    Example::
+
+        show_misclassified(x_test, y_test, predicted)
+    """
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    wrong = np.flatnonzero(labels != predictions)[:n]
+    if len(wrong) == 0:
+        raise ValueError("no misclassified images: every prediction is right")
+    show_images(np.asarray(images)[wrong], labels[wrong], predictions[wrong],
+                class_names=class_names, ncols=ncols)

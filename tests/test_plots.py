@@ -59,3 +59,30 @@ def test_plot_probabilities_colors_truth_and_wrong_guess():
 def test_plot_probabilities_checks_shape():
     with pytest.raises(ValueError, match=r"expected probabilities of shape \(2, 10\), got \(2, 5\)"):
         plots.plot_probabilities(np.zeros((2, 28, 28)), np.zeros((2, 5)), [0, 1])
+
+
+def test_confusion_matrix_counts_truth_by_prediction():
+    cm = plots.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], num_classes=3)
+    assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert cm.trace() == 4 and cm.sum() == 6
+
+
+def test_confusion_matrix_rejects_bad_labels():
+    with pytest.raises(ValueError, match=r"predictions must be in 0\.\.2, found 0\.\.3"):
+        plots.confusion_matrix([0, 1], [0, 3], num_classes=3)
+    with pytest.raises(ValueError, match="same shape"):
+        plots.confusion_matrix([0, 1], [0], num_classes=3)
+
+
+def test_plot_confusion_matrix_annotates_counts():
+    plots.plot_confusion_matrix([0, 0, 1], [0, 1, 1])
+    texts = sorted(t.get_text() for t in plt.gcf().axes[0].texts)
+    assert texts == ["1", "1", "1"]
+
+
+def test_show_misclassified_shows_only_mistakes():
+    plots.show_misclassified(np.zeros((5, 28, 28)), [0, 1, 2, 3, 4], [0, 2, 2, 5, 4])
+    titles = [ax.get_title() for ax in plt.gcf().axes if ax.get_title()]
+    assert titles == ["Pullover\n(Trouser)", "Sandal\n(Dress)"]
+    with pytest.raises(ValueError, match="no misclassified images"):
+        plots.show_misclassified(np.zeros((2, 28, 28)), [1, 2], [1, 2])

@@ -52,6 +52,11 @@ def execute(source):
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
+        if "NBVAL_RAISES_EXCEPTION" in cell.source:
+            # The comment is what nbval reads; the tag was only for nbclient.
+            cell.metadata["tags"].remove("raises-exception")
+            if not cell.metadata["tags"]:
+                del cell.metadata["tags"]
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 output.traceback = [scrub(line) for line in output.traceback]

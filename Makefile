@@ -19,6 +19,7 @@ help:
 	@echo "make lab        open the notebooks in JupyterLab"
 	@echo "make test       unit tests + nbval over every notebook"
 	@echo "make notebooks  re-execute every notebook in place (regenerates committed outputs)"
+	@echo "make student    build the student edition (no solutions, outputs cleared) in student/"
 
 venv: $(STAMP) $(LAB_SETTINGS)
 
@@ -60,6 +61,10 @@ nbval: venv system-deps
 # NB=01 limits it to the notebooks whose names start with 01.
 notebooks: venv system-deps
 	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+# The student edition: lessons with outputs cleared and no solutions, in student/.
+student: venv
+	$(BIN)/python tools/make_student_edition.py student
 
 clean:
 	rm -rf $(VENV) student

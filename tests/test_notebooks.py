@@ -15,6 +15,8 @@ NOTEBOOKS = ROOT / "notebooks"
 SRC = NOTEBOOKS / "src"
 NOTEBOOK_FILES = sorted(p for p in NOTEBOOKS.rglob("[0-9][0-9]_*.ipynb")
                         if "build" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+LESSON_FILES = [p for p in NOTEBOOK_FILES if p.parent == NOTEBOOKS]
+SOLUTION_FILES = [p for p in NOTEBOOK_FILES if p.parent.name == "solutions"]
 MACHINE_PATH = re.compile(r"/(root|home|tmp|work|Users)/")
 TF_LOG_LINE = re.compile(r"(^|\n|\\n)[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ |absl::InitializeLog|"
                          r"oneDNN custom operations|cudart_stub|cuda_platform")
@@ -83,9 +85,14 @@ def test_outputs_hold_no_machine_paths_or_tensorflow_log_lines(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
-def test_starts_with_setup_and_has_objectives_recap_exercises(path):
+def test_starts_with_setup(path):
+    assert "helpers.setup(" in source(code_cells(load(path))[0]), (
+        f"{path.name}: the first code cell must call helpers.setup()")
+
+
+@pytest.mark.parametrize("path", LESSON_FILES, ids=ids(LESSON_FILES))
+def test_lesson_has_objectives_recap_exercises(path):
     nb = load(path)
-    assert "helpers.setup(" in source(code_cells(nb)[0]), f"{path.name}: first code cell must call helpers.setup()"
     first_markdown = next(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "What you will learn" in first_markdown
     headings = [line for c in nb["cells"] if c["cell_type"] == "markdown"
@@ -106,9 +113,35 @@ def test_ignored_outputs_are_few_and_each_is_followed_by_an_assertion(path):
 
 
 def test_notebooks_link_to_each_other():
-    names = [p.name for p in NOTEBOOK_FILES if p.parent == NOTEBOOKS]
+    names = [p.name for p in LESSON_FILES]
     for before, after in zip(names, names[1:]):
         text_after = (NOTEBOOKS / after).read_text()
         text_before = (NOTEBOOKS / before).read_text()
         assert f"({before})" in text_after, f"{after} does not link back to {before}"
         assert f"({after})" in text_before, f"{before} does not link forward to {after}"
+
+
+def checker_calls(path):
+    """{checker name: its cell's printed output} for each `checks.NAME(` cell."""
+    calls = {}
+    for cell in code_cells(load(path)):
+        match = re.match(r"checks\.(\w+)\(", source(cell).strip())
+        if match:
+            calls[match.group(1)] = "".join(
+                "".join(o.get("text", "")) for o in cell.get("outputs", []))
+    return calls
+
+
+@pytest.mark.parametrize("path", LESSON_FILES, ids=ids(LESSON_FILES))
+def test_exercises_have_checkers_and_solutions_that_pass_them(path):
+    lesson = checker_calls(path)
+    exercises = [c for c in code_cells(load(path)) if source(c).startswith("# EXERCISE")]
+    assert 2 <= len(exercises) <= 4, f"{path.name}: expected 2-4 exercises, found {len(exercises)}"
+    assert len(lesson) == len(exercises), f"{path.name}: each exercise needs one checker cell"
+    solutions = NOTEBOOKS / "solutions" / path.name.replace(".ipynb", "_solutions.ipynb")
+    assert solutions.is_file(), f"{path.name}: no worked solutions at solutions/{solutions.name}"
+    solved = checker_calls(solutions)
+    for name, output in lesson.items():
+        assert output.startswith("❌"), f"{path.name}: the unanswered exercise should not pass {name}"
+        assert name in solved, f"{solutions.name} does not run checks.{name}"
+        assert solved[name].startswith("✅"), f"{solutions.name}: checks.{name} says {solved[name]!r}"

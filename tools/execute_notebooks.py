@@ -46,6 +46,7 @@ def execute(source):
             tags = cell.metadata.setdefault("tags", [])
             if "raises-exception" not in tags:
                 tags.append("raises-exception")
+    target.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(target.parent)}}).execute()
@@ -60,7 +61,6 @@ def execute(source):
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 output.traceback = [scrub(line) for line in output.traceback]
-    target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     print(f"{target.relative_to(ROOT)}: executed in {seconds:.0f} s", flush=True)
 

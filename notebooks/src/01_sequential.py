@@ -321,12 +321,63 @@ keras.Sequential([
 #
 # ## Exercises
 #
-# 1. *(warm-up)* Add a second hidden layer `Dense(64, activation="relu")`. Count its
-#    parameters by hand before you call `summary()`, then check.
-# 2. *(practice)* Add `keras.layers.Dropout(0.2)` after the hidden layer and train again. How
-#    do the training and validation curves change, and why?
-# 3. *(stretch)* Train for 30 epochs and find the epoch where validation accuracy peaks. Then
-#    look up `keras.callbacks.EarlyStopping` and make `fit` stop there by itself.
+# Write your answer in the cell marked `# EXERCISE`, run it, then run the checker cell below
+# it: the checker builds your model on small inputs and tells you what is right or what is
+# missing (✅ or ❌ with a hint). Worked answers:
+# [solutions/01_sequential_solutions.ipynb](solutions/01_sequential_solutions.ipynb).
+
+# %%
+from helpers import checks
+
+# %% [markdown]
+# ### Exercise 1 (warm-up): a deeper MLP
 #
+# Add a second hidden layer, `Dense(64, activation="relu")`, after the first. Count its
+# parameters by hand before you call `summary()`, then check.
+
+# %%
+# EXERCISE 1
+def build_deeper_mlp():
+    model = None  # your model here
+    return model
+
+
+# %%
+checks.deeper_mlp(build_deeper_mlp)
+
+# %% [markdown]
+# ### Exercise 2 (practice): Dropout
+#
+# Add `keras.layers.Dropout(0.2)` right after the hidden layer of this notebook's MLP. Dropout
+# zeroes a random 20 % of the units at each training step, so the network cannot lean on any
+# single one. Then train it: how do the training and validation curves change, and why?
+
+# %%
+# EXERCISE 2
+def build_dropout_mlp():
+    model = None  # your model here
+    return model
+
+
+# %%
+checks.dropout_mlp(build_dropout_mlp)
+
+# %% [markdown]
+# ### Exercise 3 (stretch): stop at the right epoch
+#
+# Train for 30 epochs and find the epoch where validation accuracy peaks. Then read about
+# `keras.callbacks.EarlyStopping` and write a function that returns one which watches a
+# validation metric, waits a few epochs before giving up, and keeps the best epoch's weights.
+
+# %%
+# EXERCISE 3
+def make_early_stopping():
+    return None  # your callback here
+
+
+# %%
+checks.early_stopping(make_early_stopping)
+
+# %% [markdown]
 # **Next:** [02 · The Functional API](02_functional_api.ipynb) — the article's first example,
 # why it no longer runs, and what graphs of layers can do.

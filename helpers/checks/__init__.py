@@ -16,3 +16,4 @@ Example::
 """
 # One line per notebook; each module lists its checkers in __all__.
 from helpers.checks.nb01 import *  # noqa: F401,F403
+from helpers.checks.nb04 import *  # noqa: F401,F403

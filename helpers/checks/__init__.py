@@ -16,4 +16,6 @@ Example::
 """
 # One line per notebook; each module lists its checkers in __all__.
 from helpers.checks.nb01 import *  # noqa: F401,F403
+from helpers.checks.nb02 import *  # noqa: F401,F403
+from helpers.checks.nb03 import *  # noqa: F401,F403
 from helpers.checks.nb04 import *  # noqa: F401,F403

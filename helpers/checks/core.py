@@ -1,5 +1,11 @@
 """The machinery every checker shares: verdicts, safe calls, small comparisons."""
+import contextlib
 import functools
+import re
+import warnings
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TF_NODE = re.compile(r"\{\{function_node [^}]*\}\}\s*")
 
 
 class Verdict:
@@ -59,9 +65,26 @@ def verdict(check):
 
 
 def first_line(error, limit=300):
-    text = str(error).strip().splitlines()
-    text = text[0] if text else ""
+    """The informative line of an error message, without colours or TensorFlow node names.
+
+    Keras wraps errors raised inside ``call`` in a first line, "Exception
+    encountered when calling X.call().", that says nothing; the next line is the
+    reason, so that is the one kept.
+    """
+    lines = [ANSI.sub("", line).strip() for line in str(error).splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
+        lines = lines[1:]
+    text = re.sub(r"\s*name:\s*$", "", TF_NODE.sub("", lines[0])) if lines else ""
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quiet():
+    """Silence Keras's UserWarnings (unbuilt sublayers, ...) while a checker runs."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(warnings.catch_warnings())
+    warnings.simplefilter("ignore")
+    return stack
 
 
 def call(function, *args, what="your function", **kwargs):

@@ -20,3 +20,4 @@ from helpers.checks.nb02 import *  # noqa: F401,F403
 from helpers.checks.nb03 import *  # noqa: F401,F403
 from helpers.checks.nb04 import *  # noqa: F401,F403
 from helpers.checks.nb07 import *  # noqa: F401,F403
+from helpers.checks.nb10 import *  # noqa: F401,F403

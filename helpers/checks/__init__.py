@@ -19,5 +19,6 @@ from helpers.checks.nb01 import *  # noqa: F401,F403
 from helpers.checks.nb02 import *  # noqa: F401,F403
 from helpers.checks.nb03 import *  # noqa: F401,F403
 from helpers.checks.nb04 import *  # noqa: F401,F403
+from helpers.checks.nb05 import *  # noqa: F401,F403
 from helpers.checks.nb07 import *  # noqa: F401,F403
 from helpers.checks.nb10 import *  # noqa: F401,F403

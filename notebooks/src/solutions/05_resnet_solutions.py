@@ -1,0 +1,224 @@
+# %% [markdown]
+# # 05 · The ResNet — solutions
+#
+# Worked answers to the exercises of [05 · The ResNet](../05_resnet.ipynb), each followed by
+# the checker the notebook uses. Try the exercises first!
+
+# %%
+import helpers
+
+cfg = helpers.setup()
+
+# %%
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from helpers import checks
+from helpers.models import ResnetBlock, conv3x3
+
+# %% [markdown]
+# The exercises build on the article's `ResNet` class, exactly as the notebook writes it:
+
+# %%
+class ResNet(keras.Model):
+
+    def __init__(self, block_list, num_classes, initial_filters=16, **kwargs):
+        super().__init__(**kwargs)
+
+        self.num_blocks = len(block_list)
+        self.block_list = block_list
+
+        self.in_channels = initial_filters
+        self.out_channels = initial_filters
+        self.conv_initial = conv3x3(self.out_channels)
+
+        self.blocks = keras.models.Sequential(name='dynamic-blocks')
+
+        for block_id in range(len(block_list)):
+            for layer_id in range(block_list[block_id]):
+
+                if block_id != 0 and layer_id == 0:
+                    block = ResnetBlock(self.out_channels,
+                                        strides=2, residual_path=True)
+                else:
+                    if self.in_channels != self.out_channels:
+                        residual_path = True
+                    else:
+                        residual_path = False
+                    block = ResnetBlock(self.out_channels,
+                                        residual_path=residual_path)
+
+                self.in_channels = self.out_channels
+
+                self.blocks.add(block)
+
+            self.out_channels *= 2
+
+        self.final_bn = keras.layers.BatchNormalization()
+        self.avg_pool = keras.layers.GlobalAveragePooling2D()
+        self.fc = keras.layers.Dense(num_classes)
+
+    def call(self, inputs, training=None):
+        out = self.conv_initial(inputs)
+        out = self.blocks(out, training=training)
+        out = self.final_bn(out, training=training)
+        out = tf.nn.relu(out)
+        out = self.avg_pool(out)
+        out = self.fc(out)
+        return out
+
+
+# %% [markdown]
+# ## Exercise 1: the block plan
+#
+# Only one question matters for each block: is it the first block of a stage other than the
+# first? Then it halves the image (`strides=2`) and needs the 1×1 projection
+# (`residual_path=True`). The channels start at `initial_filters` and double after each stage.
+# The article's `in_channels != out_channels` test is always `False` where it runs, so it
+# disappears.
+
+# %% tags=["solution"]
+def block_plan(block_list, initial_filters=16):
+    """One (channels, strides, residual_path) tuple per block, in the order ResNet builds them."""
+    plan = []
+    channels = initial_filters
+    for stage, num_blocks in enumerate(block_list):
+        for block in range(num_blocks):
+            starts_a_later_stage = stage > 0 and block == 0
+            plan.append((channels, 2 if starts_a_later_stage else 1, starts_a_later_stage))
+        channels *= 2
+    return plan
+
+
+# %%
+checks.resnet_plan(block_plan)
+
+# %% [markdown]
+# The plan of `ResNet([3, 3, 3], 10)`: three blocks per stage, projections at the start of
+# stages 1 and 2 only.
+
+# %%
+for row in block_plan([3, 3, 3]):
+    print(row)
+
+# %% [markdown]
+# ## Exercise 2: count the parameters by hand
+#
+# Walk the plan and add up, as in notebook 04: a k × k convolution without bias has
+# k · k · c_in · c_out weights; a BatchNormalization has 4 numbers per channel (gamma, beta,
+# moving mean, moving variance). `bn1` and `down_bn` normalise the block's *input*, `bn2` the
+# output of `conv1`. Around the blocks: `conv_initial` (3×3, `in_channels` → `initial_filters`),
+# `final_bn`, and `fc`, whose kernel is (last channels × classes) plus one bias per class.
+
+# %% tags=["solution"]
+def resnet_params(block_list, num_classes=10, initial_filters=16, in_channels=1):
+    """Parameters of ResNet(block_list, num_classes, initial_filters) on in_channels channels."""
+    def bn(channels):
+        return 4 * channels
+
+    total = 3 * 3 * in_channels * initial_filters                 # conv_initial
+    c_in = initial_filters
+    for channels, _, residual_path in block_plan(block_list, initial_filters):
+        total += bn(c_in) + 3 * 3 * c_in * channels                # bn1, conv1
+        total += bn(channels) + 3 * 3 * channels * channels        # bn2, conv2
+        if residual_path:
+            total += bn(c_in) + 1 * 1 * c_in * channels            # down_bn, down_conv
+        c_in = channels
+    total += bn(c_in) + c_in * num_classes + num_classes          # final_bn, fc
+    return total
+
+
+# %%
+checks.resnet_param_count(resnet_params)
+
+# %% [markdown]
+# `ResNet([3, 3, 3], 10)` adds one more identity block to each stage: 4,736 + 18,688 + 74,240 =
+# 97,664 parameters more than `[2, 2, 2]`. With `initial_filters=32` every convolution has
+# twice the input and twice the output channels, so 4 times the weights; but a
+# BatchNormalization only grows with the channels (2×), and so does `fc`'s kernel, while its 10
+# biases stay. Hence a little under 4 × 175,898:
+
+# %%
+for args in (([3, 3, 3],), ([2, 2, 2], 10, 32)):
+    print(f"resnet_params{args}: {resnet_params(*args):,}")
+print(f"4 x 175,898 = {4 * 175_898:,}")
+model = ResNet([2, 2, 2], 10, initial_filters=32)
+model(np.zeros((1, 28, 28, 1), "float32"))
+print(f"Keras agrees: {model.count_params():,}")
+
+# %% [markdown]
+# ## Exercise 3: He initialisation for the article's `ResNet`
+#
+# `__init__` creates the layers, but a layer draws its starting weights only in `build`, the
+# first time it sees an input. So after `super().__init__(...)` we can walk the model, find
+# every `Conv2D` (nested in the `Sequential` and in each block) and give it a new
+# `HeNormal()` initializer — a new one each: an initializer object drawn once with a fixed seed
+# and shared would give same-shaped kernels identical values.
+
+# %% tags=["solution"]
+def conv_layers(model):
+    """Every Conv2D layer inside a model, however deeply nested."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            found.append(layer)
+        elif hasattr(layer, "layers"):
+            found.extend(conv_layers(layer))
+    return found
+
+
+class HeResNet(ResNet):
+    """The article's ResNet with He initialisation ("he_normal") in every convolution."""
+
+    def __init__(self, block_list, num_classes, initial_filters=16, **kwargs):
+        super().__init__(block_list, num_classes, initial_filters, **kwargs)
+        for conv in conv_layers(self):
+            conv.kernel_initializer = keras.initializers.HeNormal()
+
+
+# %%
+checks.he_resnet(HeResNet)
+
+# %% [markdown]
+# The second half of the exercise is an experiment: run 1 of the notebook with He weights,
+# `train_resnet(bn_momentum=0.99, kernel_initializer="he_normal")`. He's activations have a
+# variance near 0.3 after `conv_initial` instead of about 0.004, much closer to the moving
+# variance's starting value of 1, so the stale statistics do less damage; how much less, after
+# 80 steps, is for you to measure (it takes about half a minute).
+#
+# ## Exercise 4: a real `build()` for the article's `ResNet`
+#
+# Fix 2 of notebook 03, applied to the ResNet: build each sublayer in the order `call` uses
+# them, passing the shape along with `compute_output_shape`. `self.blocks` is a
+# `keras.Sequential`, whose own `build` runs the blocks on a symbolic input of that shape, so
+# every block is built too. `avg_pool` has no weights; `fc` sees one number per channel.
+
+# %% tags=["solution"]
+class BuiltResNet(ResNet):
+    """The article's ResNet with a build() that creates every weight."""
+
+    def build(self, input_shape):
+        self.conv_initial.build(input_shape)
+        shape = self.conv_initial.compute_output_shape(input_shape)
+        self.blocks.build(shape)
+        shape = self.blocks.compute_output_shape(shape)
+        self.final_bn.build(shape)
+        self.fc.build((None, shape[-1]))
+
+
+# %%
+checks.resnet_real_build(BuiltResNet)
+
+# %% [markdown]
+# The article's `__main__` block now does what it promised:
+
+# %%
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    model = BuiltResNet([2, 2, 2], 10)
+    model.build(input_shape=(None, 28, 28, 1))
+print("warnings:", len(caught), "| parameters:", f"{model.count_params():,}")
+model.summary()

@@ -21,4 +21,5 @@ from helpers.checks.nb03 import *  # noqa: F401,F403
 from helpers.checks.nb04 import *  # noqa: F401,F403
 from helpers.checks.nb05 import *  # noqa: F401,F403
 from helpers.checks.nb07 import *  # noqa: F401,F403
+from helpers.checks.nb08 import *  # noqa: F401,F403
 from helpers.checks.nb10 import *  # noqa: F401,F403

@@ -12,7 +12,7 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # Committed outputs are made and checked in the default profile.
 export KERAS_MODELS_PROFILE := class
 export PYTHONHASHSEED := 0
-NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+NBVAL_FLAGS := --junitxml=build/test-report.xml --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 
 .PHONY: lab test unit nbval notebooks student system-deps venv clean help
 help:

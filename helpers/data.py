@@ -308,3 +308,83 @@ def write_sample(out_dir, full_dir=None, per_class=None, seed=SAMPLE_SEED):
             lines.append(f"{digest}  {name[:-3]}")
     (out_dir / "SHA256SUMS").write_text("\n".join(lines) + "\n")
     return out_dir
+
+
+def make_dataset(images, labels, batch_size=128, training=False, augment=False,
+                 seed=42, cache=True, one_hot=False):
+    """Turn uint8 images and int labels into a batched, prefetched ``tf.data.Dataset``.
+
+    Images ``(n, 28, 28)`` uint8 become float32 ``(batch, 28, 28, 1)`` in 0..1;
+    labels ``(n,)`` in 0..9 stay int32, or become float32 one-hot rows with
+    ``one_hot=True`` (what ``CategoricalCrossentropy(label_smoothing=...)`` needs).
+    The steps, in order: scale and add the channel axis, ``cache`` (keep the
+    scaled images in memory after the first epoch), ``shuffle`` the whole set
+    again every epoch (``training=True`` only), ``batch``, ``augment`` (only with
+    ``training=True``: each image is shifted by up to 2 pixels with zero fill,
+    i.e. a random 28x28 crop of the image padded by 2, and flipped left-right
+    half the time, by Keras preprocessing layers), ``prefetch``. All randomness
+    comes from ``seed``, so two datasets made with the same arguments yield the
+    same batches, epoch after epoch; notebook 06 builds this pipeline step by step.
+    TensorFlow is imported only when this function runs.
+
+    Example::
+
+        (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
+        train_ds = make_dataset(x_train, y_train, 128, training=True, augment=True)
+        test_ds = make_dataset(x_test, y_test, 256)
+        model.fit(train_ds, validation_data=test_ds, epochs=5)
+    """
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.dtype != np.uint8:
+        raise TypeError(f"make_dataset expects uint8 images (pixels 0..255), got dtype {images.dtype}")
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"make_dataset expects images of shape (n, 28, 28), got {images.shape}")
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"make_dataset expects integer labels of shape (n,), got shape {labels.shape} "
+            f"and dtype {labels.dtype}")
+    if len(labels) != len(images):
+        raise ValueError(
+            f"make_dataset expects one label per image: {len(images)} images, "
+            f"but {len(labels)} labels")
+    if labels.size and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
+        raise ValueError(
+            f"make_dataset expects labels in 0..{len(CLASS_NAMES) - 1}, found "
+            f"{labels.min()}..{labels.max()}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"make_dataset expects batch_size to be a positive int, got {batch_size!r}")
+    if augment and not training:
+        raise ValueError("make_dataset: augment=True needs training=True (never augment test data)")
+
+    from helpers.runtime import import_tensorflow_quietly
+    tf = import_tensorflow_quietly()
+    import keras
+
+    num_classes = len(CLASS_NAMES)
+
+    def scale(image, label):
+        image = tf.cast(image, tf.float32)[..., tf.newaxis] / 255.0
+        label = tf.cast(label, tf.int32)
+        if one_hot:
+            label = tf.one_hot(label, num_classes, dtype=tf.float32)
+        return image, label
+
+    ds = tf.data.Dataset.from_tensor_slices((images, labels))
+    ds = ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if training:
+        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(int(batch_size))
+    if augment:
+        shift = 2 / 28
+        augmenter = keras.Sequential([
+            keras.layers.RandomTranslation(shift, shift, fill_mode="constant",
+                                           interpolation="nearest", seed=seed),
+            keras.layers.RandomFlip("horizontal", seed=seed + 1),
+        ], name="augment")
+        # One call at a time (no num_parallel_calls): the layers draw their random
+        # numbers in order, so the same seed gives the same augmented batches.
+        ds = ds.map(lambda x, y: (augmenter(x, training=True), y))
+    return ds.prefetch(tf.data.AUTOTUNE)

@@ -20,6 +20,7 @@ from helpers.checks.nb02 import *  # noqa: F401,F403
 from helpers.checks.nb03 import *  # noqa: F401,F403
 from helpers.checks.nb04 import *  # noqa: F401,F403
 from helpers.checks.nb05 import *  # noqa: F401,F403
+from helpers.checks.nb06 import *  # noqa: F401,F403
 from helpers.checks.nb07 import *  # noqa: F401,F403
 from helpers.checks.nb08 import *  # noqa: F401,F403
 from helpers.checks.nb10 import *  # noqa: F401,F403

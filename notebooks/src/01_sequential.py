@@ -170,7 +170,7 @@ print("matches model.count_params():", hidden + output == model.count_params())
 #
 # - the **loss**, the number training pushes down. Our labels are integers 0–9, so we use
 #   *sparse* categorical cross-entropy (with one-hot labels you would use
-#   `categorical_crossentropy`, as the article does in notebook 02);
+#   `categorical_crossentropy`, as the article's example does in notebook 02);
 # - the **optimizer**, the rule that nudges each weight against its gradient (Adam here);
 # - **metrics** to report; they do not affect training.
 
@@ -368,6 +368,8 @@ checks.dropout_mlp(build_dropout_mlp)
 # Train for 30 epochs and find the epoch where validation accuracy peaks. Then read about
 # `keras.callbacks.EarlyStopping` and write a function that returns one which watches a
 # validation metric, waits a few epochs before giving up, and keeps the best epoch's weights.
+# (A *callback* is an object that `fit` calls at fixed moments, such as the end of each epoch:
+# pass it as `fit(..., callbacks=[...])`. [Notebook 06](06_training.ipynb) uses several.)
 
 # %%
 # EXERCISE 3

@@ -208,10 +208,13 @@ print("data:  ", data.shape, data.dtype)
 print("labels:", labels.shape, "| first row:", labels[0])
 
 # %% [markdown]
-# Here is the whole example with the four fixes, in one piece — the version to copy. Only the
-# four marked lines differ from the article, plus `verbose=2`, which prints one line per epoch
-# instead of a progress bar. Training logs differ slightly from machine to machine, so this
-# cell's output is not compared; the cell after it checks what must hold.
+# Here is the whole example with the four fixes, in one piece — the version to copy. Besides
+# the four marked lines it uses the Keras 3 spellings `keras.Input` and `keras.Model` (the same
+# objects as `tf.keras.…`, as checked above) and `verbose=2`, which prints one line per epoch
+# instead of a progress bar. `seed_everything(cfg.seed)` is the series' helper that re-seeds
+# every random number generator, so the starting weights are the same on every run (in your own
+# code, `keras.utils.set_random_seed(42)` does that). Training logs differ slightly from machine
+# to machine, so this cell's output is not compared; the cell after it checks what must hold.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -493,7 +496,8 @@ print("the two heads agree on more than 95% of test images:", agreement > 0.95)
 # a model that looks at two photos and says whether they show the same kind of clothing. One
 # `encoder` turns each photo into 64 features; the head compares the two feature vectors (the
 # absolute difference) and answers with a probability. Such a two-armed model is called a
-# *siamese* network.
+# *siamese* network. (`keras.ops` holds Keras's NumPy-like functions, such as `keras.ops.abs`;
+# called on symbolic tensors they join the graph just as a layer would.)
 
 # %%
 seed_everything(cfg.seed)
@@ -704,8 +708,9 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With convolutional networks the same trick shows *images*: what each filter responds to. You
-# will use it on the article's ResNet later in the series.
+# With convolutional networks the same trick shows *images*: what each filter responds to.
+# [Notebook 05](05_resnet.ipynb) uses it on the article's ResNet, to measure how the signal's
+# scale changes from block to block.
 #
 # ## Recap
 #
@@ -716,7 +721,7 @@ plt.show()
 #   `tf.compat.v1`'s does not work with Keras 3), and `data`/`labels` are undefined. The fixes are
 #   `from keras import layers`, `layers.Dense`, `keras.optimizers.RMSprop(learning_rate=0.001)` and
 #   data of shape `(n, 128)` with one-hot labels of shape `(n, 10)`.
-# - Once fixed, the same network reaches over 80 % test accuracy on Fashion-MNIST.
+# - Once fixed, the same network reaches about 80 % test accuracy on Fashion-MNIST.
 # - What a stack cannot say, a graph can: several inputs and outputs (each output with its own
 #   loss and `loss_weights`), one layer shared by two branches (its weights counted once), skip
 #   connections (`Add`: `x + F(x)`, same shapes needed), and new models over `layer.output` to see

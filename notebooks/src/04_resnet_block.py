@@ -14,9 +14,8 @@
 # - what the *pre-activation* order BN → ReLU → conv is and why it keeps the shortcut clean;
 # - the article's `conv3x3` and `ResnetBlock`, line by line, and that `helpers.models.ResnetBlock`
 #   is the same block;
-# - how shapes flow through a block, when the shortcut needs a 1×1 *projection*, and what
-#   happens when it is missing;
-# - how to count a block's parameters by hand (trainable and non-trainable);
+# - how shapes flow through a block, when the shortcut needs a 1×1 *projection* (and what
+#   happens when it is missing), and how to count a block's parameters by hand;
 # - how BatchNormalization behaves with `training=True` and `training=False`;
 # - an experiment you can see: the gradients of a deep plain stack versus a residual stack.
 

@@ -266,15 +266,24 @@ built_resnet.summary()
 # %% [markdown]
 # ### Fix 3: a Functional twin
 #
-# The clearest summary comes from the same network written with the Functional API:
-# `helpers.models.build_functional_resnet` starts from `keras.Input(shape=(28, 28, 1))` and
-# calls `conv_initial`, one `ResnetBlock` per row of the plan (named `stage0_block0`, …),
-# `final_bn`, a ReLU, `avg_pool` and `fc`. A Functional model is a graph that Keras builds
-# as soon as it is defined, so every row has a real output shape — here are the stages, one
-# block at a time:
+# The clearest summary comes from the same network written with the Functional API (notebook
+# 02): start from `keras.Input(shape=(28, 28, 1))` and call `conv_initial`, one `ResnetBlock`
+# per row of the plan (named `stage0_block0`, …), `final_bn`, a ReLU, `avg_pool` and `fc` —
+# the layers of the article's `call`, in the same order, so the weights line up with the
+# subclassed model's. A Functional model is a graph that Keras builds as soon as it is
+# defined, so every row has a real output shape — here are the stages, one block at a time:
 
 # %%
-twin = reference.build_functional_resnet([2, 2, 2], num_classes=10, input_shape=(28, 28, 1))
+inputs = keras.Input(shape=(28, 28, 1), name="images")
+x = conv3x3(16, name="conv_initial")(inputs)
+for step in plan:
+    x = ResnetBlock(step["channels"], strides=step["strides"], residual_path=step["residual_path"],
+                    name=f"stage{step['stage']}_block{step['block']}")(x)
+x = keras.layers.BatchNormalization(name="final_bn")(x)
+x = keras.layers.ReLU(name="final_relu")(x)
+x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+outputs = keras.layers.Dense(10, name="fc")(x)
+twin = keras.Model(inputs, outputs, name="resnet_functional")
 twin.summary()
 
 # %% [markdown]
@@ -469,7 +478,8 @@ plt.show()
 # %% [markdown]
 # The trap deserves more than one run: [notebook 06](06_training.ipynb) proves that the
 # weights are fine by evaluating with batch statistics, re-estimates the moving statistics of
-# a trained model without training it further, and trains long enough to keep the default.
+# a trained model without training it further, and builds a full training recipe around
+# momentum 0.9.
 #
 # ## The article's initializer versus He initialisation
 #
@@ -499,8 +509,9 @@ for name, fan_in in convolutions:
 # the first convolution. What does that do to the signal? We measure the standard deviation of
 # the activations after `conv_initial` and after each block, at initialisation, for both
 # initializers, on a fixed batch of 256 training images. The Functional twin makes this easy
-# (notebook 02): a second model with the same input and the intermediate outputs. We look in
-# both modes:
+# (notebook 02): a second model with the same input and the intermediate outputs.
+# `helpers.models.build_functional_resnet` builds the same twin as above, for any `block_list`
+# and kernel initializer. We look in both modes:
 #
 # - `training=True`, what `fit` sees: every BatchNormalization standardises with the batch;
 # - `training=False`, what `evaluate` sees at the start: the moving statistics are still
@@ -658,7 +669,7 @@ from helpers import checks
 #
 # Write `block_plan(block_list, initial_filters=16)`: the article's loop without the layers.
 # It returns one `(channels, strides, residual_path)` tuple per block, in the order `ResNet`
-# builds them — for `[2, 2, 2]`, the six rows of the table at the top of this notebook. Drop
+# builds them — for `[2, 2, 2]`, the six rows `resnet_block_plan` printed above. Drop
 # the branch that is never taken. Before you run the checker, predict the plan of
 # `ResNet([3, 3, 3], 10)`.
 

@@ -220,9 +220,10 @@ with h5py.File(io.BytesIO(weights_bytes), "r") as h5:
           "| in model.optimizer:", len(model.optimizer.variables))
 
 # %% [markdown]
-# That is why notebook 06 could **resume** training from a checkpoint: the model that comes back
-# is compiled, and its optimizer carries on from the step where it stopped instead of starting
-# again with fresh moving averages.
+# That is why training can **resume** from a `.keras` checkpoint: the model that comes back is
+# compiled, and its optimizer carries on from the step where it stopped instead of starting
+# again with fresh moving averages. (Notebook 06's `BackupAndRestore` resumed the same way, from
+# a `.weights.h5` file of weights and optimizer state plus the epoch it had reached.)
 
 # %%
 restored = keras.models.load_model(checkpoint_path)

@@ -91,13 +91,14 @@ print("same order on every pass:", np.array_equal(first_pass, second_pass))
 # Every model in this notebook comes from one function, `new_resnet`: it re-seeds everything
 # and builds the article's `ResNet([2, 2, 2], 10)` from `helpers.models` (written in
 # [notebook 05](05_resnet.ipynb)), so each call starts from identical weights. It also sets
-# the **BatchNormalization momentum**. Notebook 06 showed the trap of moving statistics that
-# lag behind the weights: at evaluation time BatchNormalization uses running averages, and
-# after a short run they still remember the start. In the `class` profile our runs are only
-# 48 steps long, and early in training the weights move fast, so we let the averages follow
-# the last few batches: `momentum=0.5`. (With notebook 06's 0.9, these two-epoch runs score
-# barely above chance on the test images; the longer `full` runs use 0.9.) The helper that
-# finds the BatchNormalization layers is the one from notebook 06.
+# the **BatchNormalization momentum**. Notebooks 05 and 06 showed the trap of moving
+# statistics that lag behind the weights: at evaluation time BatchNormalization uses running
+# averages, and after a short run they still remember the start. In the `class` profile our
+# runs are only 48 steps long, and early in training the weights move fast, so we let the
+# averages follow the last few batches: `momentum=0.5`. (With the 0.9 of notebooks 05 and 06,
+# these two-epoch runs score barely above chance on the test images; the longer `full` runs
+# use 0.9.) The helper that finds the BatchNormalization layers is the one from notebooks 05
+# and 06.
 
 # %%
 BN_MOMENTUM = cfg.pick(0.5, 0.9)

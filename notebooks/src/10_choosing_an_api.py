@@ -175,9 +175,9 @@ for name, row in results.items():
 # your class (registered, with a `get_config`, as notebook 07 showed).
 #
 # Each "no" has a fix, and the series showed them: a real `build()` or a call on a batch
-# (03, 05), a Functional wrapper on `keras.Input` for `summary` and `plot_model` (03), exposing
-# the layers you need as attributes instead of `layer.output` (03), and
-# `register_keras_serializable` + `get_config` for saving (03, 07). Each fix is code you write.
+# (03, 05), a Functional wrapper on `keras.Input` for `summary`, `plot_model` and intermediate
+# outputs (03), and `register_keras_serializable` + `get_config` for saving (03, 07). Each fix
+# is code you write.
 
 # %%
 assert results["summary() counts parameters before data"] == {"Sequential": True, "Functional": True, "Subclassed": False}
@@ -193,9 +193,9 @@ print("Functional passes every test; the plain subclassed model passes none:",
 # |---|---|---|---|
 # | **Expressiveness** | one input, one output, a straight line; no branches or skips ([01](01_sequential.ipynb)) | any graph of layers: several inputs and outputs, shared layers, skips ([02](02_functional_api.ipynb)), the whole ResNet ([05](05_resnet.ipynb)) | anything Python can do in `call`: loops, conditions on values, `training`-dependent paths ([03](03_subclassing.ipynb)) |
 # | **`summary()`** | full, at once from `keras.Input` ([01](01_sequential.ipynb)) | full, with real shapes ([02](02_functional_api.ipynb), [05](05_resnet.ipynb)) | 0 parameters after `build(shape)` unless you write `build()` — the article's own pitfall ([03](03_subclassing.ipynb), [05](05_resnet.ipynb)) |
-# | **`plot_model`** | every layer ([02](02_functional_api.ipynb)) | every layer and branch ([02](02_functional_api.ipynb), [05](05_resnet.ipynb)) | one box ([03](03_subclassing.ipynb)) |
-# | **Intermediate outputs** | `layer.output` ([02](02_functional_api.ipynb)) | `layer.output` ([02](02_functional_api.ipynb)) | not available; return them from `call` ([03](03_subclassing.ipynb)) |
-# | **Saving** | automatic ([07](07_saving.ipynb)) | automatic ([07](07_saving.ipynb)) | needs registration and `get_config`; loading needs the code ([03](03_subclassing.ipynb), [07](07_saving.ipynb)) |
+# | **`plot_model`** | every layer (above) | every layer and branch ([02](02_functional_api.ipynb), [05](05_resnet.ipynb)) | one box ([03](03_subclassing.ipynb)) |
+# | **Intermediate outputs** | `layer.output` (above) | `layer.output` ([02](02_functional_api.ipynb)) | not available; wrap `call` on a `keras.Input` first ([03](03_subclassing.ipynb)) |
+# | **Saving** | automatic (above) | automatic (above) | needs registration and `get_config`; loading needs the code ([03](03_subclassing.ipynb), [07](07_saving.ipynb)) |
 # | **Debugging** | errors at build time, with shapes ([01](01_sequential.ipynb)) | shape errors when you wire the graph, before any data ([02](02_functional_api.ipynb)) | errors when data first flows; but you can print or step through `call` eagerly ([03](03_subclassing.ipynb), [08](08_custom_training.ipynb)) |
 # | **Reuse and encapsulation** | a stack can be a layer in another model | a model is a layer: nest and share it ([02](02_functional_api.ipynb), [03](03_subclassing.ipynb)) | a class with parameters — `ResnetBlock(channels, strides, residual_path)` — the article's strongest argument ([04](04_resnet_block.ipynb), [05](05_resnet.ipynb)) |
 # | **Custom training** | `train_step` needs a subclass | `train_step` needs a subclass | `train_step` or your own loop ([08](08_custom_training.ipynb)) |

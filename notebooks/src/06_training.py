@@ -4,9 +4,8 @@
 # [05 · The ResNet](05_resnet.ipynb) built the article's `ResNet([2, 2, 2], 10)`, proved its
 # summary and its Functional twin right, and trained it for a moment. This notebook trains it
 # the way a practitioner would: a fast input pipeline, augmentation, a proper optimiser recipe,
-# callbacks that save, stop, log and survive a crash — and an honest look at the results. One
-# trap on the way catches almost everyone the first time: BatchNormalization's moving
-# statistics. Next, [07 · Saving and serving](07_saving.ipynb) takes a trained model out of
+# callbacks that save, stop, log and survive a crash — and an honest look at the results. The
+# BatchNormalization trap that notebook 05 ran into gets a closer look and a proper fix. Next, [07 · Saving and serving](07_saving.ipynb) takes a trained model out of
 # the notebook.
 #
 # **What you will learn**
@@ -219,8 +218,10 @@ print("first label", labels[0].numpy(), "=", CLASS_NAMES[int(np.argmax(labels[0]
 # %% [markdown]
 # ## The BatchNormalization trap
 #
-# Time for a first, quick run: the article's model exactly as written, Adam with its
-# defaults, one epoch. This is what most people try first.
+# Notebook 05 met this trap in its first training run; here we look at it closely, on a
+# larger sample. A first, quick run: the article's network (`helpers.models.ResNet`, its
+# reference version, with the article's defaults), Adam with its defaults, one epoch — what
+# most people try first.
 
 # %%
 seed_everything(cfg.seed)

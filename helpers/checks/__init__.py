@@ -23,4 +23,5 @@ from helpers.checks.nb05 import *  # noqa: F401,F403
 from helpers.checks.nb06 import *  # noqa: F401,F403
 from helpers.checks.nb07 import *  # noqa: F401,F403
 from helpers.checks.nb08 import *  # noqa: F401,F403
+from helpers.checks.nb09 import *  # noqa: F401,F403
 from helpers.checks.nb10 import *  # noqa: F401,F403

@@ -1,0 +1,365 @@
+"""Training throughput (images/s) of ResNet([2, 2, 2], 10): the article's code vs ours.
+
+Prints the steady-state training speed of the article's network on this machine,
+side by side, with the ratio to the first:
+
+* ``article``: the article's classes verbatim (TF 2.0 era: ``tf.nn.relu``,
+  ``tf.random_normal_initializer()``), compiled the obvious way (Adam,
+  SparseCategoricalCrossentropy(from_logits=True), accuracy) and trained with
+  ``model.fit(x, y, batch_size=128)`` on in-memory float32 arrays;
+* ``recommended``: ``helpers.models.ResNet`` with the settings that measurably
+  help on a CPU (CONFIGS says what each one bought);
+* ``recommended+fused_bn``: an experiment, not the series' code: the same, with
+  BatchNormalization trained by TensorFlow's fused kernel (see use_fused_batchnorm).
+
+Steady state: a callback stamps the clock at the end of every train step (of
+every execution when ``steps_per_execution`` > 1, divided by its steps); the
+first ``--warmup`` steps (tracing, warm-up) are dropped and images/s = batch /
+median step time. The data are the committed Fashion-MNIST sample, repeated as
+needed. Each config runs in its own subprocess (thread settings must precede
+TensorFlow's first op), ``--rounds`` times, alternating, so all see the same load.
+
+    .venv/bin/python bench/throughput.py                 # the three above, ~2 min
+    .venv/bin/python bench/throughput.py --rounds 3      # on a shared machine
+    .venv/bin/python bench/throughput.py --configs ablations   # the article + one change at a time
+    .venv/bin/python bench/throughput.py --configs article recommended:batch=256,steps_per_execution=1
+    .venv/bin/python bench/throughput.py --list          # the named configs
+    KERAS_BACKEND=jax python bench/throughput.py         # JAX: recommended only, TF-only settings skipped
+
+A config is a name from CONFIGS, optionally with overrides ``NAME:key=value,...``
+(the keys of ARTICLE). This script prints figures; it is not a test.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The article's setup: every key a config may set, with the article's value.
+ARTICLE = dict(
+    model="article",        # "article": the verbatim classes below; "helpers": helpers.models.ResNet
+    batch=128,
+    pipeline="arrays",      # "arrays": fit(x, y) on float32 arrays; "tfdata": helpers.data.make_dataset
+    optimizer="adam",       # "adam" or "sgd" (SGD + Nesterov momentum 0.9, the series' recipe)
+    steps_per_execution=1,
+    jit_compile=False,      # TensorFlow only; JAX always compiles
+    precision="float32",    # Keras dtype policy, e.g. "mixed_bfloat16"
+    intra=0, inter=0,       # TensorFlow op threads (0 = TensorFlow's default)
+    env="",                 # environment of the run, "VAR=VALUE;VAR=VALUE" (set before the import)
+    fused_bn=False,         # experiment, TensorFlow only: BatchNormalization on TF's fused kernel
+)
+TF_ONLY = ("pipeline", "jit_compile", "intra", "inter", "fused_bn")
+
+CONFIGS = {
+    "article": ARTICLE,
+    # What each setting bought: measured on the 2-core Xeon of bench/README.md, one change
+    # at a time (wall clock at load 1.2-2, CPU time per image single-threaded at load ~2.5).
+    "recommended": dict(
+        ARTICLE,
+        model="helpers",            # same network, same speed as the article's classes (+-3 %)
+        optimizer="sgd",            # the series' recipe (Nesterov); vs Adam: 0 to +4 %
+        precision="mixed_bfloat16", # bf16 convs on AMX: +14 % single-threaded, +3-5 % on 2 threads;
+                                    # at batch 512 the gain vanishes
+        steps_per_execution=16,     # fewer Python round trips: +2-5 %
+        pipeline="tfdata",          # helpers.data.make_dataset (cache, prefetch): +0-3 %
+        # batch: 128 kept. 64: -12 %; 192-256: +0-2 %; 512: 0 to -5 % per image (caches).
+        # threads: TensorFlow's default (2 intra, 2 inter) is best: inter=1 -15 %, intra=3 -7 %.
+        # jit_compile=True: -15 to -25 % (XLA's CPU convolutions are slower than oneDNN's).
+    ),
+}
+CONFIGS["recommended+fused_bn"] = dict(CONFIGS["recommended"], fused_bn=True)   # experiment
+# One change from the article's setup each: what every setting buys alone (--configs ablations).
+ABLATIONS = [("model", "helpers"), ("optimizer", "sgd"), ("batch", 256), ("batch", 512),
+             ("pipeline", "tfdata"), ("steps_per_execution", 16), ("jit_compile", True),
+             ("precision", "mixed_bfloat16"), ("inter", 1), ("fused_bn", True)]
+for _key, _value in ABLATIONS:
+    CONFIGS[f"article+{_key}" + ("" if _value is True else f"={_value}")] = dict(ARTICLE, **{_key: _value})
+
+
+# ---- The article's code, verbatim (TF 2.0 era), as in tests/test_models.py ----
+def article_classes():
+    import tensorflow as tf
+    from tensorflow import keras
+
+    def conv3x3(channels, stride=1, kernel=(3, 3)):
+        return keras.layers.Conv2D(channels, kernel, strides=stride, padding='same',
+                                   use_bias=False,
+                                   kernel_initializer=tf.random_normal_initializer())
+
+    class ResnetBlock(keras.Model):
+        def __init__(self, channels, strides=1, residual_path=False):
+            super().__init__()
+            self.channels = channels
+            self.strides = strides
+            self.residual_path = residual_path
+            self.conv1 = conv3x3(channels, strides)
+            self.bn1 = keras.layers.BatchNormalization()
+            self.conv2 = conv3x3(channels)
+            self.bn2 = keras.layers.BatchNormalization()
+            if residual_path:
+                self.down_conv = conv3x3(channels, strides, kernel=(1, 1))
+                self.down_bn = tf.keras.layers.BatchNormalization()
+
+        def call(self, inputs, training=None):
+            residual = inputs
+            x = self.bn1(inputs, training=training)
+            x = tf.nn.relu(x)
+            x = self.conv1(x)
+            x = self.bn2(x, training=training)
+            x = tf.nn.relu(x)
+            x = self.conv2(x)
+            if self.residual_path:
+                residual = self.down_bn(inputs, training=training)
+                residual = tf.nn.relu(residual)
+                residual = self.down_conv(residual)
+            x = x + residual
+            return x
+
+    class ResNet(keras.Model):
+        def __init__(self, block_list, num_classes, initial_filters=16, **kwargs):
+            super().__init__(**kwargs)
+            self.num_blocks = len(block_list)
+            self.block_list = block_list
+            self.in_channels = initial_filters
+            self.out_channels = initial_filters
+            self.conv_initial = conv3x3(self.out_channels)
+            self.blocks = keras.models.Sequential(name='dynamic-blocks')
+            for block_id in range(len(block_list)):
+                for layer_id in range(block_list[block_id]):
+                    if block_id != 0 and layer_id == 0:
+                        block = ResnetBlock(self.out_channels, strides=2, residual_path=True)
+                    else:
+                        if self.in_channels != self.out_channels:
+                            residual_path = True
+                        else:
+                            residual_path = False
+                        block = ResnetBlock(self.out_channels, residual_path=residual_path)
+                    self.in_channels = self.out_channels
+                    self.blocks.add(block)
+                self.out_channels *= 2
+            self.final_bn = keras.layers.BatchNormalization()
+            self.avg_pool = keras.layers.GlobalAveragePooling2D()
+            self.fc = keras.layers.Dense(num_classes)
+
+        def call(self, inputs, training=None):
+            out = self.conv_initial(inputs)
+            out = self.blocks(out, training=training)
+            out = self.final_bn(out, training=training)
+            out = tf.nn.relu(out)
+            out = self.avg_pool(out)
+            out = self.fc(out)
+            return out
+
+    return ResNet
+# ---- End of the article's code ------------------------------------------------
+
+
+def use_fused_batchnorm(tf, keras):
+    """Experiment: train every BatchNormalization with TF's fused kernel (FusedBatchNormV3).
+
+    Keras 3 normalizes with separate ops (moments, sub, mul, add: about half of
+    the step time on a CPU); Keras 2 used this one fused oneDNN kernel. Same
+    output; the moving variance is kept uncorrected (biased), as Keras 3 does.
+    """
+    plain_call = keras.layers.BatchNormalization.call
+
+    def call(self, inputs, training=None, mask=None):
+        if not (training and self.trainable) or mask is not None or len(inputs.shape) != 4 \
+                or self.axis not in (-1, 3) or not (self.scale and self.center):
+            return plain_call(self, inputs, training=training, mask=mask)
+        y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+            inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
+        n = tf.cast(tf.size(inputs) // tf.shape(inputs)[-1], "float32")
+        variance = variance * (n - 1) / n            # the kernel returns the unbiased one
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1 - self.momentum))
+        self.moving_variance.assign(
+            self.moving_variance * self.momentum + variance * (1 - self.momentum))
+        return y
+
+    keras.layers.BatchNormalization.call = call
+
+
+def parse_config(spec):
+    """'NAME' or 'NAME:key=value,...' -> settings dict (unknown names/keys exit)."""
+    name, _, overrides = spec.partition(":")
+    if name not in CONFIGS:
+        sys.exit(f"unknown config {name!r}; known: {', '.join(CONFIGS)}")
+    config = dict(CONFIGS[name])
+    for item in filter(None, overrides.split(",")):
+        key, _, text = item.partition("=")
+        if key not in ARTICLE:
+            sys.exit(f"unknown setting {key!r} in {spec!r}; known: {', '.join(ARTICLE)}")
+        kind = type(ARTICLE[key])
+        config[key] = (text.lower() in ("1", "true", "yes")) if kind is bool else kind(text)
+    return config
+
+
+def measure(config, steps, warmup):
+    """Train one config in this process; return wall and CPU seconds per step, notes."""
+    backend = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    notes = []
+    os.environ.update(item.split("=", 1) for item in filter(None, config["env"].split(";")))
+    if backend == "tensorflow":
+        from helpers.runtime import import_tensorflow_quietly
+        tf = import_tensorflow_quietly()
+        tf.get_logger().setLevel("ERROR")
+        if config["intra"]:
+            tf.config.threading.set_intra_op_parallelism_threads(config["intra"])
+        if config["inter"]:
+            tf.config.threading.set_inter_op_parallelism_threads(config["inter"])
+    else:
+        if config["model"] == "article":
+            raise SystemExit("the article's code is TensorFlow-only")
+        skipped = [k for k in TF_ONLY if config[k] != ARTICLE[k]]
+        notes.append(f"skipped TF-only {', '.join(skipped)}" if skipped else "")
+        config = dict(config, **{k: ARTICLE[k] for k in TF_ONLY})
+    import keras
+    import numpy as np
+    from helpers.data import load_fashion_mnist, make_dataset
+
+    if config["fused_bn"]:
+        use_fused_batchnorm(tf, keras)
+
+    keras.utils.set_random_seed(0)
+    keras.mixed_precision.set_global_policy(config["precision"])
+    spe, batch = config["steps_per_execution"], config["batch"]
+    skip, keep = -(-warmup // spe), -(-steps // spe)            # in executions, rounded up
+    n_batches = (1 + skip + keep) * spe                         # the first one has no interval
+    (x, y), _ = load_fashion_mnist("sample")
+    index = np.arange(n_batches * batch) % len(x)               # repeat the sample as needed
+    x, y = x[index], y[index].astype("int32")
+
+    if config["model"] == "article":
+        ResNet = article_classes()
+    else:
+        from helpers.models import ResNet
+    model = ResNet([2, 2, 2], 10)
+    optimizer = (keras.optimizers.Adam() if config["optimizer"] == "adam"
+                 else keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True))
+    model.compile(optimizer=optimizer,
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], steps_per_execution=spe,
+                  jit_compile=config["jit_compile"] if backend == "tensorflow" else "auto")
+
+    stamps, cpu = [], []   # wall clock and CPU time (all threads) at the end of each execution
+    stamp = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch_index, logs: (
+        stamps.append(time.perf_counter()), cpu.append(time.process_time())))
+    if config["pipeline"] == "tfdata":
+        data = make_dataset(x, y, batch, training=True)
+        model.fit(data, epochs=1, verbose=0, callbacks=[stamp])
+    else:
+        model.fit((x / 255.0).astype("float32")[..., None], y, batch_size=batch,
+                  epochs=1, verbose=0, callbacks=[stamp])
+    wall = [(b - a) / spe for a, b in zip(stamps, stamps[1:])][skip:skip + keep]
+    cpu = [(b - a) / spe for a, b in zip(cpu, cpu[1:])][skip:skip + keep]
+    return wall, cpu, notes
+
+
+def machine_lines():
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    names = [line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")]
+    isa = [flag for flag in ("avx512f", "avx512_bf16", "amx_bf16") if f" {flag}" in info]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [f"machine: {names[0] if names else platform.machine()}, {cores} cores "
+            f"({', '.join(isa) or 'no AVX-512'}), Python {platform.python_version()}",
+            "load average at start (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg())]
+
+
+def versions(backend):
+    """Backend and Keras versions (and the device JAX uses), from a fresh interpreter."""
+    code = ("import os, keras\n"
+            "if keras.backend.backend() == 'jax':\n"
+            "    import jax; d = jax.devices()\n"
+            "    print(f'JAX {jax.__version__} on {d[0].device_kind} x{len(d)}, Keras {keras.__version__}')\n"
+            "else:\n"
+            "    import tensorflow as tf\n"
+            "    onednn = os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default: on')\n"
+            "    print(f'TensorFlow {tf.__version__} (oneDNN {onednn}), Keras {keras.__version__}')\n")
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    return out.stdout.strip() or out.stderr.strip().splitlines()[-1]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("--configs", nargs="+", default=["article", "recommended", "recommended+fused_bn"],
+                   help="NAME or NAME:key=value,...; 'ablations' = the article + one change each "
+                        "(default: article recommended recommended+fused_bn)")
+    p.add_argument("--steps", type=int, default=64, help="measured steps per run after warm-up (default 64)")
+    p.add_argument("--warmup", type=int, default=10, help="steps dropped first (default 10)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="runs per config, alternating configs (default 1; 3 on a shared machine)")
+    p.add_argument("--backend", choices=("tensorflow", "jax"),
+                   default=os.environ.get("KERAS_BACKEND", "tensorflow"))
+    p.add_argument("--list", action="store_true", help="print every named config and exit")
+    p.add_argument("--config", help=argparse.SUPPRESS)   # internal: measure one config, print JSON
+    args = p.parse_args(argv)
+
+    if args.list:
+        for name, config in CONFIGS.items():
+            print(f"{name:32} " + ", ".join(f"{k}={v}" for k, v in config.items() if v != ARTICLE[k]))
+        return
+    if args.config:
+        load = os.getloadavg()[0]
+        times, cpu, notes = measure(parse_config(args.config), args.steps, args.warmup)
+        print(json.dumps({"times": times, "cpu": cpu, "load": load, "notes": notes}))
+        return
+
+    specs = [name for spec in args.configs for name in
+             (["article"] + [n for n in CONFIGS if n.startswith("article+")] if spec == "ablations"
+              else [spec])]
+    if args.backend != "tensorflow":
+        dropped = [s for s in specs if parse_config(s)["model"] == "article" or parse_config(s)["fused_bn"]]
+        specs = [s for s in specs if s not in dropped]
+        if dropped:
+            print(f"skipping {', '.join(dropped)}: TensorFlow only (the article's code, fused_bn)")
+    for spec in specs:
+        parse_config(spec)                                   # fail early on typos
+    print("\n".join(machine_lines()))
+    print("versions:", versions(args.backend))
+    print(f"steady state: median of {args.steps} steps after {args.warmup} warm-up steps, "
+          f"{args.rounds} round(s) per config\n", flush=True)
+
+    env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
+    results = {spec: {"times": [], "cpu": [], "loads": [], "notes": set()} for spec in specs}
+    for round_ in range(args.rounds):
+        for spec in specs:
+            cmd = [sys.executable, __file__, "--config", spec, "--steps", str(args.steps),
+                   "--warmup", str(args.warmup)]
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            if out.returncode != 0:
+                sys.exit(f"{spec} failed:\n{out.stderr[-3000:]}")
+            run = json.loads(out.stdout.strip().splitlines()[-1])
+            median = statistics.median(run["times"])
+            print(f"round {round_ + 1} {spec:40} {parse_config(spec)['batch'] / median:7.0f} img/s "
+                  f"(load {run['load']:.1f})", flush=True)
+            results[spec]["times"] += run["times"]
+            results[spec]["cpu"] += run["cpu"]
+            results[spec]["loads"].append(run["load"])
+            results[spec]["notes"].update(n for n in run["notes"] if n)
+
+    print(f"\n{'config':40} {'batch':>5} {'img/s':>7} {'ms/step':>8} {'ratio':>6} {'cores':>6} {'load':>5}")
+    rates = {spec: parse_config(spec)["batch"] / statistics.median(results[spec]["times"])
+             for spec in specs}
+    for spec in specs:
+        r, batch = results[spec], parse_config(spec)["batch"]
+        cores = statistics.median(r["cpu"]) / statistics.median(r["times"])
+        notes = "; ".join(sorted(r["notes"]))
+        print(f"{spec:40} {batch:5} {rates[spec]:7.0f} {batch / rates[spec] * 1e3:8.1f} "
+              f"{rates[spec] / rates[specs[0]]:6.2f} {cores:6.2f} {statistics.mean(r['loads']):5.1f}"
+              + (f"  ({notes})" if notes else ""))
+    print(f"\nimg/s = batch / median step time; ratio: to {specs[0]}; cores: CPU seconds per second "
+          "(below ~1.7 on 2 cores: other jobs took CPU); load: 1-min load average when each run "
+          "started (mean over rounds)")
+
+
+if __name__ == "__main__":
+    main()

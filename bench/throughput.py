@@ -59,21 +59,25 @@ TF_ONLY = ("pipeline", "jit_compile", "intra", "inter", "fused_bn")
 
 CONFIGS = {
     "article": ARTICLE,
-    # What each setting bought: measured on the 2-core Xeon of bench/README.md, one change
-    # at a time (wall clock at load 1.2-2, CPU time per image single-threaded at load ~2.5).
+    # What each setting bought alone, vs the article's 858 img/s (`--configs ablations --rounds 2`,
+    # 2-core Xeon, load 1.0-1.6; see bench/README.md). Differences within +-3 % are noise.
     "recommended": dict(
         ARTICLE,
-        model="helpers",            # same network, same speed as the article's classes (+-3 %)
-        optimizer="sgd",            # the series' recipe (Nesterov); vs Adam: 0 to +4 %
-        precision="mixed_bfloat16", # bf16 convs on AMX: +14 % single-threaded, +3-5 % on 2 threads;
-                                    # at batch 512 the gain vanishes
-        steps_per_execution=16,     # fewer Python round trips: +2-5 %
-        pipeline="tfdata",          # helpers.data.make_dataset (cache, prefetch): +0-3 %
-        # batch: 128 kept. 64: -12 %; 192-256: +0-2 %; 512: 0 to -5 % per image (caches).
-        # threads: TensorFlow's default (2 intra, 2 inter) is best: inter=1 -15 %, intra=3 -7 %.
-        # jit_compile=True: -15 to -25 % (XLA's CPU convolutions are slower than oneDNN's).
+        model="helpers",             # same network and ops as the article's classes: +2 % (noise)
+        precision="mixed_bfloat16",  # bf16 convolutions (oneDNN on AMX): +11 %, the one real gain;
+                                     # single-threaded +14 %; at batch 512 the gain vanishes
+        optimizer="sgd",             # the series' recipe (Nesterov); vs Adam: -2 % (noise)
+        pipeline="tfdata",           # the series' helpers.data.make_dataset: -1 % (noise)
+        steps_per_execution=16,      # 0 % here (a 140 ms step dwarfs Python's overhead); kept
+                                     # for short steps (GPU, JAX)
+        # batch stays 128: 256 +2 %, 512 +1 % (noise); 64 -12 %.
+        # threads: TensorFlow's default (2 intra-op, 2 inter-op here) is best: inter=1 -12 %,
+        # intra=3 -7 %. jit_compile=True: -21 % (XLA's CPU convolutions are slower than oneDNN's).
+        # Also tried, no better than mixed_bfloat16: TF_SET_ONEDNN_FPMATH_MODE=BF16 (env),
+        # grappler's auto_mixed_precision_onednn_bfloat16; TF_ONEDNN_USE_SYSTEM_ALLOCATOR: 0 %.
     ),
 }
+# The experiment: what a fused BatchNormalization would buy (+39 % alone, 2.6x with the above).
 CONFIGS["recommended+fused_bn"] = dict(CONFIGS["recommended"], fused_bn=True)   # experiment
 # One change from the article's setup each: what every setting buys alone (--configs ablations).
 ABLATIONS = [("model", "helpers"), ("optimizer", "sgd"), ("batch", 256), ("batch", 512),

@@ -8,9 +8,10 @@ side by side, with the ratio to the first:
   SparseCategoricalCrossentropy(from_logits=True), accuracy) and trained with
   ``model.fit(x, y, batch_size=128)`` on in-memory float32 arrays;
 * ``recommended``: ``helpers.models.ResNet`` with the settings that measurably
-  help on a CPU (CONFIGS says what each one bought);
-* ``recommended+fused_bn``: an experiment, not the series' code: the same, with
-  BatchNormalization trained by TensorFlow's fused kernel (see use_fused_batchnorm).
+  help on a CPU (CONFIGS says what each one bought), above all
+  ``fused_batchnorm=True`` (TensorFlow's one-kernel BatchNormalization);
+* ``recommended-keras-bn``: the same with Keras's own BatchNormalization, i.e.
+  what the other backends get.
 
 Steady state: a callback stamps the clock at the end of every train step (of
 every execution when ``steps_per_execution`` > 1, divided by its steps); the
@@ -30,6 +31,7 @@ A config is a name from CONFIGS, optionally with overrides ``NAME:key=value,...`
 (the keys of ARTICLE). This script prints figures; it is not a test.
 """
 import argparse
+import functools
 import json
 import os
 import platform
@@ -53,9 +55,10 @@ ARTICLE = dict(
     precision="float32",    # Keras dtype policy, e.g. "mixed_bfloat16"
     intra=0, inter=0,       # TensorFlow op threads (0 = TensorFlow's default)
     env="",                 # environment of the run, "VAR=VALUE;VAR=VALUE" (set before the import)
-    fused_bn=False,         # experiment, TensorFlow only: BatchNormalization on TF's fused kernel
+    fused_bn=False,         # TensorFlow only: helpers.models.ResNet(fused_batchnorm=True)
+    deterministic=False,    # TensorFlow only: op determinism, as helpers.setup() turns on
 )
-TF_ONLY = ("pipeline", "jit_compile", "intra", "inter", "fused_bn")
+TF_ONLY = ("pipeline", "jit_compile", "intra", "inter", "fused_bn", "deterministic")
 
 CONFIGS = {
     "article": ARTICLE,
@@ -64,6 +67,7 @@ CONFIGS = {
     "recommended": dict(
         ARTICLE,
         model="helpers",             # same network and ops as the article's classes: +2 % (noise)
+        fused_bn=True,               # BatchNormalization in one TF kernel: FIXME
         precision="mixed_bfloat16",  # bf16 convolutions (oneDNN on AMX): +11 %, the one real gain;
                                      # single-threaded +14 %; at batch 512 the gain vanishes
         optimizer="sgd",             # the series' recipe (Nesterov); vs Adam: -2 % (noise)
@@ -77,14 +81,16 @@ CONFIGS = {
         # grappler's auto_mixed_precision_onednn_bfloat16; TF_ONEDNN_USE_SYSTEM_ALLOCATOR: 0 %.
     ),
 }
-# The experiment: what a fused BatchNormalization would buy (+39 % alone, 2.6x with the above).
-CONFIGS["recommended+fused_bn"] = dict(CONFIGS["recommended"], fused_bn=True)   # experiment
+# The same without the fused kernel: what JAX and PyTorch backends get.
+CONFIGS["recommended-keras-bn"] = dict(CONFIGS["recommended"], fused_bn=False)
 # One change from the article's setup each: what every setting buys alone (--configs ablations).
-ABLATIONS = [("model", "helpers"), ("optimizer", "sgd"), ("batch", 256), ("batch", 512),
-             ("pipeline", "tfdata"), ("steps_per_execution", 16), ("jit_compile", True),
-             ("precision", "mixed_bfloat16"), ("inter", 1), ("fused_bn", True)]
-for _key, _value in ABLATIONS:
-    CONFIGS[f"article+{_key}" + ("" if _value is True else f"={_value}")] = dict(ARTICLE, **{_key: _value})
+# fused_bn needs helpers.models, so that row changes the model too.
+ABLATIONS = [{"model": "helpers"}, {"optimizer": "sgd"}, {"batch": 256}, {"batch": 512},
+             {"pipeline": "tfdata"}, {"steps_per_execution": 16}, {"jit_compile": True},
+             {"precision": "mixed_bfloat16"}, {"inter": 1}, {"model": "helpers", "fused_bn": True}]
+for _change in ABLATIONS:
+    CONFIGS["article+" + "+".join(k if v is True else f"{k}={v}" for k, v in _change.items())] = \
+        dict(ARTICLE, **_change)
 
 
 # ---- The article's code, verbatim (TF 2.0 era), as in tests/test_models.py ----
@@ -165,31 +171,6 @@ def article_classes():
 # ---- End of the article's code ------------------------------------------------
 
 
-def use_fused_batchnorm(tf, keras):
-    """Experiment: train every BatchNormalization with TF's fused kernel (FusedBatchNormV3).
-
-    Keras 3 normalizes with separate ops (moments, sub, mul, add: about half of
-    the step time on a CPU); Keras 2 used this one fused oneDNN kernel. Same
-    output; the moving variance is kept uncorrected (biased), as Keras 3 does.
-    """
-    plain_call = keras.layers.BatchNormalization.call
-
-    def call(self, inputs, training=None, mask=None):
-        if not (training and self.trainable) or mask is not None or len(inputs.shape) != 4 \
-                or self.axis not in (-1, 3) or not (self.scale and self.center):
-            return plain_call(self, inputs, training=training, mask=mask)
-        y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True)
-        n = tf.cast(tf.size(inputs) // tf.shape(inputs)[-1], "float32")
-        variance = variance * (n - 1) / n            # the kernel returns the unbiased one
-        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1 - self.momentum))
-        self.moving_variance.assign(
-            self.moving_variance * self.momentum + variance * (1 - self.momentum))
-        return y
-
-    keras.layers.BatchNormalization.call = call
-
-
 def parse_config(spec):
     """'NAME' or 'NAME:key=value,...' -> settings dict (unknown names/keys exit)."""
     name, _, overrides = spec.partition(":")
@@ -202,6 +183,8 @@ def parse_config(spec):
             sys.exit(f"unknown setting {key!r} in {spec!r}; known: {', '.join(ARTICLE)}")
         kind = type(ARTICLE[key])
         config[key] = (text.lower() in ("1", "true", "yes")) if kind is bool else kind(text)
+    if config["fused_bn"] and config["model"] == "article":
+        sys.exit(f"{spec!r}: fused_bn needs model=helpers (the article's classes use Keras's layer)")
     return config
 
 
@@ -218,6 +201,8 @@ def measure(config, steps, warmup):
             tf.config.threading.set_intra_op_parallelism_threads(config["intra"])
         if config["inter"]:
             tf.config.threading.set_inter_op_parallelism_threads(config["inter"])
+        if config["deterministic"]:
+            tf.config.experimental.enable_op_determinism()
     else:
         if config["model"] == "article":
             raise SystemExit("the article's code is TensorFlow-only")
@@ -227,9 +212,6 @@ def measure(config, steps, warmup):
     import keras
     import numpy as np
     from helpers.data import load_fashion_mnist, make_dataset
-
-    if config["fused_bn"]:
-        use_fused_batchnorm(tf, keras)
 
     keras.utils.set_random_seed(0)
     keras.mixed_precision.set_global_policy(config["precision"])
@@ -244,6 +226,7 @@ def measure(config, steps, warmup):
         ResNet = article_classes()
     else:
         from helpers.models import ResNet
+        ResNet = functools.partial(ResNet, fused_batchnorm=config["fused_bn"])
     model = ResNet([2, 2, 2], 10)
     optimizer = (keras.optimizers.Adam() if config["optimizer"] == "adam"
                  else keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True))
@@ -294,9 +277,9 @@ def versions(backend):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    p.add_argument("--configs", nargs="+", default=["article", "recommended", "recommended+fused_bn"],
+    p.add_argument("--configs", nargs="+", default=["article", "recommended", "recommended-keras-bn"],
                    help="NAME or NAME:key=value,...; 'ablations' = the article + one change each "
-                        "(default: article recommended recommended+fused_bn)")
+                        "(default: article recommended recommended-keras-bn)")
     p.add_argument("--steps", type=int, default=64, help="measured steps per run after warm-up (default 64)")
     p.add_argument("--warmup", type=int, default=10, help="steps dropped first (default 10)")
     p.add_argument("--rounds", type=int, default=1,
@@ -321,10 +304,10 @@ def main(argv=None):
              (["article"] + [n for n in CONFIGS if n.startswith("article+")] if spec == "ablations"
               else [spec])]
     if args.backend != "tensorflow":
-        dropped = [s for s in specs if parse_config(s)["model"] == "article" or parse_config(s)["fused_bn"]]
+        dropped = [s for s in specs if parse_config(s)["model"] == "article"]
         specs = [s for s in specs if s not in dropped]
         if dropped:
-            print(f"skipping {', '.join(dropped)}: TensorFlow only (the article's code, fused_bn)")
+            print(f"skipping {', '.join(dropped)}: TensorFlow only (the article's code)")
     for spec in specs:
         parse_config(spec)                                   # fail early on typos
     print("\n".join(machine_lines()))

@@ -1,8 +1,9 @@
 """Time to 94 % test accuracy: the article's ResNet on the full Fashion-MNIST.
 
 Trains ``ResNet([2, 2, 2], 10)`` (helpers.models) with the ``full`` profile's
-recipe from notebook 06 -- He initialisation, BatchNormalization momentum 0.9,
-SGD + Nesterov (momentum 0.9), a one-cycle learning rate (linear warm-up over
+recipe from notebook 06 -- He initialisation, BatchNormalization momentum 0.9
+(on TensorFlow with the fused kernel, ``fused_batchnorm=True``; ``--batchnorm keras``
+for Keras's own layer), SGD + Nesterov (momentum 0.9), a one-cycle learning rate (linear warm-up over
 30 % of the steps to 0.2, then cosine decay), batch 512, random 2-pixel shifts
 (= a 28x28 crop of the image padded by 2) + horizontal flips, label smoothing
 0.1 and weight decay -- on all 60,000 training images, and after every epoch
@@ -51,6 +52,12 @@ def parse_args(argv=None):
                    help="full: the official 60,000 + 10,000 images (default); sample: the committed sample")
     p.add_argument("--pipeline", choices=("auto", "tfdata", "numpy"), default="auto",
                    help="auto: tf.data on the TensorFlow backend, NumPy otherwise")
+    p.add_argument("--batchnorm", choices=("fused", "keras"), default="fused",
+                   help="fused: helpers.models' fused_batchnorm=True, TensorFlow's one-kernel "
+                        "BatchNormalization (default; other backends use Keras's); keras: Keras's own layer")
+    p.add_argument("--deterministic", action="store_true",
+                   help="TensorFlow op determinism, as helpers.setup() gives the notebooks: the "
+                        "same run gives the same figures to the last bit, but slower on a CPU")
     p.add_argument("--seed", type=int, default=42)
     return p.parse_args(argv)
 
@@ -88,18 +95,6 @@ def accelerator_name(backend):
     return None
 
 
-def batchnorm_layers(model):
-    """Every BatchNormalization layer inside a model, however deeply nested."""
-    import keras
-    found = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            found.append(layer)
-        elif hasattr(layer, "layers"):
-            found.extend(batchnorm_layers(layer))
-    return found
-
-
 def shift_and_flip(images, rng):
     """NumPy augmentation: a random 28x28 crop of each image zero-padded by 2, flipped half the time."""
     import numpy as np
@@ -120,7 +115,7 @@ def main(argv=None):
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ["KERAS_MODELS_PROFILE"] = "full" if args.source == "full" else "class"
     import helpers
-    cfg = helpers.setup(seed=args.seed)
+    cfg = helpers.setup(seed=args.seed, deterministic=args.deterministic)
     import keras
     import numpy as np
     from helpers.data import load_fashion_mnist, make_dataset
@@ -143,9 +138,9 @@ def main(argv=None):
     eval_batch = 1000
 
     # The model: the article's network, He initialisation, BN momentum 0.9 (PyTorch's 0.1).
-    model = ResNet([2, 2, 2], 10, kernel_initializer="he_normal")
-    for layer in batchnorm_layers(model):
-        layer.momentum = 0.9
+    fused = args.batchnorm == "fused" and backend == "tensorflow"
+    model = ResNet([2, 2, 2], 10, kernel_initializer="he_normal", bn_momentum=0.9,
+                   fused_batchnorm=fused)
     model.build((None, 28, 28, 1))
     warmup = int(0.3 * total_steps)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -160,7 +155,7 @@ def main(argv=None):
 
     print(f"data: {args.source}, {n_train} training / {len(x_test)} test images | "
           f"epochs {args.epochs} x {steps_per_epoch} steps, batch {batch} | backend {backend}, "
-          f"pipeline {pipeline}", flush=True)
+          f"pipeline {pipeline}, BatchNormalization {'fused' if fused else 'Keras'}", flush=True)
 
     x_test_f = (x_test.astype("float32") / 255.0)[..., None]
     if pipeline == "tfdata":
@@ -206,7 +201,7 @@ def main(argv=None):
           f"(epoch 1 includes tracing/compilation)")
     print(f"recipe: batch {batch}, one-cycle peak {args.peak_lr}, SGD+Nesterov 0.9, "
           f"weight decay {args.weight_decay}, label smoothing {args.label_smoothing}, He init, "
-          f"BN momentum 0.9, shift+flip augmentation")
+          f"BN momentum 0.9 ({'fused' if fused else 'Keras'}), shift+flip augmentation")
     print(f"machine: {accelerator or 'CPU only'} | CPU: {cpu_name()} ({os.cpu_count()} cores)")
     versions = f"Keras {keras.__version__}"
     if backend == "tensorflow":
@@ -215,7 +210,8 @@ def main(argv=None):
     elif backend == "jax":
         import jax
         versions = f"JAX {jax.__version__}, " + versions
-    print(f"backend: {backend} ({versions}) | pipeline: {pipeline} | profile: {cfg.name}")
+    print(f"backend: {backend} ({versions}) | pipeline: {pipeline} | profile: {cfg.name} | "
+          f"op determinism: {'on' if args.deterministic else 'off'}")
     return history
 
 

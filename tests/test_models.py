@@ -207,15 +207,21 @@ def test_model_takes_other_image_sizes_after_build(resnet):
 
 
 def test_module_does_not_import_tensorflow():
+    """Only keras at module level; TensorFlow only inside the fused path."""
     tree = ast.parse(open(models.__file__, encoding="utf-8").read())
     imported = set()
-    for node in ast.walk(tree):
+    for node in tree.body:
         if isinstance(node, ast.Import):
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert "tensorflow" not in imported
     assert "keras" in imported
+    tf_imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import)
+                  and any(alias.name == "tensorflow" for alias in node.names)]
+    fused_call = next(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+                      and node.name == "FusedBatchNormalization")
+    assert len(tf_imports) == 1 and tf_imports[0] in list(ast.walk(fused_call))
 
 
 # ---- Functional twin -----------------------------------------------------------
@@ -510,5 +516,138 @@ def test_block_without_residual_path_needs_matching_input():
     ({"block_list": []}, ValueError, r"at least one stage"),
 ])
 def test_functional_builder_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        models.build_functional_resnet(**kwargs)
+
+
+# ---- BatchNormalization options: bn_momentum and fused_batchnorm -----------------
+
+def batchnorm_layers(model):
+    return [layer for layer in model._flatten_layers()
+            if isinstance(layer, keras.layers.BatchNormalization)]
+
+
+def test_default_batchnorm_is_keras_with_the_article_momentum(resnet):
+    layers = batchnorm_layers(resnet)
+    assert len(layers) == 15  # 2 in each of the 6 blocks, 2 projections, final_bn
+    assert {type(layer) for layer in layers} == {keras.layers.BatchNormalization}
+    assert {layer.momentum for layer in layers} == {0.99}
+    assert resnet.get_config()["bn_momentum"] == 0.99
+    assert resnet.get_config()["fused_batchnorm"] is False
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation:DeprecationWarning")  # inside Keras saving
+@pytest.mark.parametrize("builder", ["subclassed", "functional"])
+def test_bn_options_reach_every_layer_and_survive_saving(builder, tmp_path):
+    if builder == "subclassed":
+        model = models.ResNet([1, 1], 3, initial_filters=4, bn_momentum=0.9,
+                              fused_batchnorm=True)
+        model.build((None, 8, 8, 1))
+    else:
+        model = models.build_functional_resnet(
+            [1, 1], 3, input_shape=(8, 8, 1), initial_filters=4,
+            bn_momentum=0.9, fused_batchnorm=True)
+    layers = batchnorm_layers(model)
+    assert len(layers) == 6
+    assert {type(layer) for layer in layers} == {models.FusedBatchNormalization}
+    assert {layer.momentum for layer in layers} == {0.9}
+
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert [(type(layer), layer.momentum) for layer in batchnorm_layers(loaded)] \
+        == [(type(layer), layer.momentum) for layer in layers]
+    x = images(n=2, size=8)
+    np.testing.assert_array_equal(model.predict(x, verbose=0),
+                                  loaded.predict(x, verbose=0))
+
+
+def fused_op_count(model, x):
+    """How many FusedBatchNormV3 ops a traced training call contains."""
+    graph = tf.function(lambda x: model(x, training=True)).get_concrete_function(
+        tf.TensorSpec(x.shape, x.dtype)).graph
+    return sum(op.type == "FusedBatchNormV3" for op in graph.get_operations())
+
+
+def test_fused_batchnorm_uses_the_fused_kernel_only_in_training():
+    fused = models.ResNet([2, 2, 2], 10, fused_batchnorm=True)
+    fused.build((None, 28, 28, 1))
+    plain = models.ResNet([2, 2, 2], 10)
+    plain.build((None, 28, 28, 1))
+    x = tf.constant(images())
+    assert fused_op_count(fused, x) == 15
+    assert fused_op_count(plain, x) == 0
+    inference = tf.function(lambda x: fused(x, training=False)).get_concrete_function(x).graph
+    assert not any(op.type.startswith("FusedBatchNorm") for op in inference.get_operations())
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 2, 3), (16, 7, 7, 32)])
+def test_fused_layer_gradients_equal_keras(shape):
+    """One layer, training: same output, same gradients, same moving statistics."""
+    x = tf.constant(np.random.default_rng(0).normal(size=shape).astype("float32"))
+    weights = tf.constant(np.random.default_rng(1).normal(size=shape).astype("float32"))
+    results = []
+    for layer in (keras.layers.BatchNormalization(momentum=0.9),
+                  models.FusedBatchNormalization(momentum=0.9)):
+        layer.build(shape)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(y * weights)
+        grads = tape.gradient(loss, [x, layer.gamma, layer.beta])
+        results.append([y] + grads + [layer.moving_mean, layer.moving_variance])
+    for name, a, b in zip(["y", "d/dx", "d/dgamma", "d/dbeta", "moving mean", "moving variance"],
+                          *results):
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-5, atol=1e-5,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])
+def test_fused_resnet_gives_keras_results(policy):
+    """The whole network in training mode: same outputs and moving statistics."""
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        plain = models.ResNet([2, 2, 2], 10, bn_momentum=0.9)
+        plain.build((None, 28, 28, 1))
+        fused = models.ResNet([2, 2, 2], 10, bn_momentum=0.9, fused_batchnorm=True)
+        fused.build((None, 28, 28, 1))
+        fused.set_weights(plain.get_weights())
+        x = tf.constant(images(n=16))
+        # Inference runs Keras's own code in both, so it is identical.
+        np.testing.assert_array_equal(fused(x, training=False), plain(x, training=False))
+        y_plain = np.asarray(plain(x, training=True), "float32")
+        y_fused = np.asarray(fused(x, training=True), "float32")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    tol = 1e-5 if policy == "float32" else 3e-2  # bfloat16 keeps 8 bits
+    np.testing.assert_allclose(y_fused, y_plain, rtol=tol, atol=tol)
+    for a, b in zip(fused.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    # A real update happened: the last moving variance left its start value 1.
+    assert not np.allclose(fused.get_weights()[-3], 1.0)
+
+
+def test_fused_layer_falls_back_where_it_cannot_fuse():
+    bn = models.FusedBatchNormalization(momentum=0.5)
+    x = tf.constant(np.arange(12, dtype="float32").reshape(3, 4))  # rank 2: no fused kernel
+    y = bn(x, training=True)
+    ref = keras.layers.BatchNormalization(momentum=0.5)
+    np.testing.assert_allclose(y, ref(x, training=True), rtol=1e-6)
+    np.testing.assert_allclose(bn.moving_mean, ref.moving_mean, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"bn_momentum": 1.0}, ValueError, r"bn_momentum must be a number in \[0, 1\).*0\.99"),
+    ({"bn_momentum": -0.1}, ValueError, r"bn_momentum must be a number in \[0, 1\)"),
+    ({"bn_momentum": "0.9"}, ValueError, r"bn_momentum must be a number.*got '0\.9'"),
+    ({"bn_momentum": True}, ValueError, r"bn_momentum must be a number"),
+    ({"fused_batchnorm": "yes"}, TypeError, r"fused_batchnorm must be True or False"),
+])
+def test_bn_option_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        models.ResNet([2, 2, 2], 10, **kwargs)
+    with pytest.raises(error, match=message):
+        models.ResnetBlock(16, **kwargs)
     with pytest.raises(error, match=message):
         models.build_functional_resnet(**kwargs)

@@ -55,6 +55,19 @@ def test_notebook_matches_its_jupytext_source(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
+def test_cell_ids_come_from_the_cell_text(path):
+    """tools/execute_notebooks.py derives ids from the text, so rebuilds give small diffs."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("execute_notebooks",
+                                                  ROOT / "tools" / "execute_notebooks.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    nb = jupytext.read(path)
+    assert [c.id for c in nb.cells] == tool.stable_cell_ids(nb.cells), (
+        f"{path.name} has cell ids that its text does not give: run `make notebooks NB={path.name[:2]}`")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=ids(NOTEBOOK_FILES))
 def test_executed_top_to_bottom_in_one_fresh_kernel(path):
     counts = [c.get("execution_count") for c in code_cells(load(path))]
     assert counts == list(range(1, len(counts) + 1)), (

@@ -8,6 +8,7 @@ it top to bottom in a fresh kernel from this environment (working directory:
 the notebook's folder) and saves it with its outputs. `make notebooks` runs it
 so that committed outputs are always produced the same way.
 """
+import hashlib
 import os
 import re
 import sys
@@ -35,12 +36,27 @@ def scrub(line):
     return line
 
 
+def stable_cell_ids(cells):
+    """Cell ids from each cell's text (8 hex digits of its SHA-1, -2, -3... for repeats).
+
+    jupytext makes random ids, so every rebuild would rewrite every id; ids from
+    the text keep a rebuilt notebook's diff to the cells that really changed.
+    """
+    ids, seen = [], {}
+    for cell in cells:
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        seen[digest] = seen.get(digest, 0) + 1
+        ids.append(digest if seen[digest] == 1 else f"{digest}-{seen[digest]}")
+    return ids
+
+
 def execute(source):
     target = ROOT / "notebooks" / source.relative_to(SRC).with_suffix(".ipynb")
     nb = jupytext.read(source)
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata.pop("jupytext", None)
-    for cell in nb.cells:
+    for cell, cell_id in zip(nb.cells, stable_cell_ids(nb.cells)):
+        cell.id = cell_id
         # nbval reads the comment; nbclient needs the tag to carry on past the error.
         if cell.cell_type == "code" and "NBVAL_RAISES_EXCEPTION" in cell.source:
             tags = cell.metadata.setdefault("tags", [])

@@ -350,7 +350,7 @@ print("training loss went down:", logs["loss"][-1] < logs["loss"][0])
 print("validation accuracy > 78%:", logs["val_accuracy"][-1] > 0.78)
 
 # %%
-plots.plot_history(history);
+plots.plot_history(history)
 
 # %% [markdown]
 # And the honest test, on images the model has never seen:
@@ -371,7 +371,7 @@ print("test accuracy > 78%:", test_accuracy > 0.78)
 
 # %%
 predicted = fashion_model.predict(x_test[:16], verbose=0).argmax(axis=1)
-plots.show_images(x_test_img[:16], y_test[:16], predictions=predicted);
+plots.show_images(x_test_img[:16], y_test[:16], predictions=predicted)
 
 # %% [markdown]
 # So far the Functional API has only drawn a straight line, which `Sequential` could have drawn

@@ -953,9 +953,9 @@ checks.serializable_deep_mlp(DeepMLP)
 
 # %%
 # EXERCISE 4
-def conv3x3(channels, strides=1, kernel=(3, 3)):
+def conv3x3(channels, stride=1, kernel=(3, 3)):
     """The article's convolution: 'same' padding, no bias (a BatchNormalization follows)."""
-    return keras.layers.Conv2D(channels, kernel, strides=strides, padding="same", use_bias=False)
+    return keras.layers.Conv2D(channels, kernel, strides=stride, padding="same", use_bias=False)
 
 
 class ResnetBlock(keras.layers.Layer):

@@ -91,14 +91,14 @@ print("same order on every pass:", np.array_equal(first_pass, second_pass))
 # Every model in this notebook comes from one function, `new_resnet`: it re-seeds everything
 # and builds the article's `ResNet([2, 2, 2], 10)` from `helpers.models` (written in
 # [notebook 05](05_resnet.ipynb)), so each call starts from identical weights. It also sets
-# the **BatchNormalization momentum**. Notebooks 05 and 06 showed the trap of moving
+# the **BatchNormalization momentum** (the `bn_momentum` argument, as in notebook 06). Notebooks 05 and 06 showed the trap of moving
 # statistics that lag behind the weights: at evaluation time BatchNormalization uses running
 # averages, and after a short run they still remember the start. In the `class` profile our
 # runs are only 48 steps long, and early in training the weights move fast, so we let the
 # averages follow the last few batches: `momentum=0.5`. (With the 0.9 of notebooks 05 and 06,
 # these two-epoch runs score barely above chance on the test images; the longer `full` runs
 # use 0.9.) The helper that finds the BatchNormalization layers is the one from notebooks 05
-# and 06.
+# and 06; here it only counts them, and later reads their moving statistics.
 
 # %%
 BN_MOMENTUM = cfg.pick(0.5, 0.9)
@@ -118,10 +118,8 @@ def batchnorm_layers(model):
 def new_resnet(model_class=ResNet):
     """A freshly seeded, built ResNet([2, 2, 2], 10): the same weights on every call."""
     seed_everything(cfg.seed)
-    model = model_class([2, 2, 2], 10)
+    model = model_class([2, 2, 2], 10, bn_momentum=BN_MOMENTUM)
     model.build((None, 28, 28, 1))
-    for layer in batchnorm_layers(model):
-        layer.momentum = BN_MOMENTUM
     return model
 
 

@@ -58,7 +58,7 @@ from helpers.runtime import seed_everything
 # more for the ResNet: the subclassed model and the Functional twin, same weights, same outputs.
 
 # %%
-seed_everything(0)
+seed_everything(cfg.seed)
 subclassed = ResNet([2, 2, 2], 10)
 subclassed.build((None, 28, 28, 1))
 functional = build_functional_resnet([2, 2, 2], 10, input_shape=(28, 28, 1))

@@ -193,9 +193,9 @@ print("identical predictions:", np.array_equal(before, reloaded.predict(x, verbo
 # BatchNormalization, and nothing follows the sum.
 
 # %% tags=["solution"]
-def conv3x3(channels, strides=1, kernel=(3, 3)):
+def conv3x3(channels, stride=1, kernel=(3, 3)):
     """The article's convolution: 'same' padding, no bias (a BatchNormalization follows)."""
-    return keras.layers.Conv2D(channels, kernel, strides=strides, padding="same", use_bias=False)
+    return keras.layers.Conv2D(channels, kernel, strides=stride, padding="same", use_bias=False)
 
 
 class ResnetBlock(keras.layers.Layer):

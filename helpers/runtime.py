@@ -98,15 +98,11 @@ def import_tensorflow_quietly():
     return tensorflow
 
 
-def seed_everything(seed=DEFAULT_SEED, deterministic=True):
+def seed_everything(seed=DEFAULT_SEED):
     """Seed Python, NumPy and the Keras backend, and make TensorFlow ops deterministic.
 
     Call it again before any cell whose randomness should restart, e.g. before
-    building two models that must start from the same weights. Op determinism
-    (on unless ``deterministic=False``; once on, it stays on in this process)
-    makes two runs agree to the last bit, at a price in speed: on a 2-core CPU
-    it keeps much of a training step on one core (see bench/README.md). The
-    notebooks need it for their checked outputs; a benchmark may not.
+    building two models that must start from the same weights.
 
     Example::
 
@@ -119,18 +115,17 @@ def seed_everything(seed=DEFAULT_SEED, deterministic=True):
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)
-    if deterministic and keras.backend.backend() == "tensorflow":
+    if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
         tf.config.experimental.enable_op_determinism()
 
 
-def setup(seed=DEFAULT_SEED, profile=None, verbose=True, deterministic=True):
+def setup(seed=DEFAULT_SEED, profile=None, verbose=True):
     """Prepare a notebook: quiet TensorFlow, seeds, versions; return the Profile.
 
     ``profile`` defaults to ``KERAS_MODELS_PROFILE`` (``class`` if unset). In
     the ``full`` profile the full dataset must be present, or a clear error
     lists where it was looked for. The Keras backend defaults to TensorFlow.
-    ``deterministic`` goes to ``seed_everything`` (notebooks keep the default).
 
     Example::
 
@@ -149,7 +144,7 @@ def setup(seed=DEFAULT_SEED, profile=None, verbose=True, deterministic=True):
     if name == "full":
         from helpers.data import find_full_dataset
         find_full_dataset()
-    seed_everything(seed, deterministic=deterministic)
+    seed_everything(seed)
     if verbose:
         versions = [f"Keras {keras.__version__} (backend: {keras.backend.backend()})"]
         if os.environ["KERAS_BACKEND"] == "tensorflow":

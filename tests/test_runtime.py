@@ -92,14 +92,3 @@ def test_tensorflow_starts_quietly_in_a_fresh_process():
     assert result.stderr == "", result.stderr
     assert "TensorFlow" in result.stdout
     assert "TF_ENABLE_ONEDNN_OPTS" not in env or env["TF_ENABLE_ONEDNN_OPTS"] != "0"
-
-
-@pytest.mark.parametrize("deterministic", [True, False])
-def test_setup_turns_op_determinism_on_unless_asked_not_to(deterministic):
-    """A fresh process: determinism is global and cannot be undone once on."""
-    code = (f"import helpers; helpers.setup(verbose=False, deterministic={deterministic});"
-            "from tensorflow.python.framework import config;"
-            "print(config.is_op_determinism_enabled())")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(deterministic)

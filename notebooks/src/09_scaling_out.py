@@ -658,7 +658,12 @@ print("conv gradient timed in:", list(conv_seconds))
 # - **mixed_bfloat16** gains little on a CPU with bfloat16 instructions (AMX or AVX512-BF16,
 #   like the one that built this notebook: 980–1,050 images/s, within the noise of float32);
 #   on a CPU without them expect it to be slower. Its predictions differ slightly (7 bits of
-#   precision), mostly on images where the model hesitates between two classes.
+#   precision), mostly on images where the model hesitates between two classes. It gains
+#   little here because only the convolutions run in bfloat16: Keras's BatchNormalization
+#   computes in float32, from separate operations, and takes about half of each step. With
+#   `fused_batchnorm=True` ([notebook 06](06_training.ipynb)) BatchNormalization becomes one
+#   TensorFlow kernel that runs in bfloat16 too, and the pair trains about 2.5 times as fast
+#   as the article's code on this CPU (`bench/throughput.py`, README's performance section).
 # - **mixed_float16** is for GPUs (NVIDIA, compute capability 7.0 or higher). On a CPU its
 #   gradients are dozens of times slower; its 10 bits of precision keep its predictions closer
 #   to float32 than bfloat16's.

@@ -460,6 +460,12 @@ print(model.count_params(), "parameters |", len(recipe_bn), "BatchNormalization 
 # step. (`keras.callbacks.LearningRateScheduler` sets a rate per epoch instead, and
 # `ReduceLROnPlateau` lowers it when the score stalls.)
 #
+# The monitored score is the validation loss. The `full` profile has no validation split (the
+# test set is only watched), so there the callbacks watch the training loss instead — the test
+# set must not choose the epoch we report — and `EarlyStopping` gets a patience of the whole
+# run: with a one-cycle schedule the scores jump about while the learning rate is high, and
+# stopping then would cut the run off before the decay that brings the accuracy.
+#
 # Everything goes under `build/`; we clear what an earlier run of this notebook left there.
 
 # %%
@@ -473,13 +479,16 @@ for file in (checkpoint_path, csv_path):
     file.unlink(missing_ok=True)
 
 
+monitor = cfg.pick("val_loss", "loss")
+
+
 def make_callbacks():
     return [
         keras.callbacks.BackupAndRestore(backup_dir=str(backup_dir)),  # first: it restores
         keras.callbacks.CSVLogger(str(csv_path), append=True),
-        keras.callbacks.ModelCheckpoint(str(checkpoint_path), monitor="val_loss",
+        keras.callbacks.ModelCheckpoint(str(checkpoint_path), monitor=monitor,
                                         save_best_only=True),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=3,
+        keras.callbacks.EarlyStopping(monitor=monitor, patience=cfg.pick(3, epochs),
                                       restore_best_weights=True),
         keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)),
     ]
@@ -598,9 +607,9 @@ runs = sorted({p.parent.name for p in tensorboard_dir.rglob("events.out.tfevents
 print("TensorBoard runs:", runs)
 
 # %% [markdown]
-# `ModelCheckpoint` kept the epoch with the lowest validation loss. `EarlyStopping` with
-# `restore_best_weights=True` put back that same epoch's weights at the end, so the file and
-# the model in memory must agree. A `.keras` file holds everything needed to rebuild the model
+# `ModelCheckpoint` kept the epoch with the lowest validation loss (training loss in `full`).
+# `EarlyStopping` with `restore_best_weights=True` put back that same epoch's weights at the
+# end, so the file and the model in memory must agree. A `.keras` file holds everything needed to rebuild the model
 # in another program ([07](07_saving.ipynb) is about exactly that).
 
 # %%

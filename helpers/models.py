@@ -199,12 +199,6 @@ def _check_bn_options(momentum, fused):
     return float(momentum), fused
 
 
-def _batchnorm_maker(momentum, fused):
-    """Check the options once; return a function that makes a new BN layer."""
-    momentum, fused = _check_bn_options(momentum, fused)
-    return lambda name=None: batch_normalization(momentum, fused, name=name)
-
-
 def batch_normalization(momentum=0.99, fused=False, name=None):
     """The BatchNormalization layer the ResNet uses: Keras's, or the fused one.
 
@@ -317,19 +311,18 @@ class ResnetBlock(keras.Model):
         self.input_channels = None  # set by build()
         self.bn_momentum, self.fused_batchnorm = _check_bn_options(
             bn_momentum, fused_batchnorm)
-        new_bn = _batchnorm_maker(bn_momentum, fused_batchnorm)
         # Same layers, same order as the article (this fixes weight order).
         self.conv1 = conv3x3(self.channels, self.strides,
                              kernel_initializer=self.kernel_initializer)
-        self.bn1 = new_bn()
+        self.bn1 = batch_normalization(bn_momentum, fused_batchnorm)
         self.conv2 = conv3x3(self.channels,
                              kernel_initializer=self.kernel_initializer)
-        self.bn2 = new_bn()
+        self.bn2 = batch_normalization(bn_momentum, fused_batchnorm)
         if residual_path:
             self.down_conv = conv3x3(
                 self.channels, self.strides, kernel=(1, 1),
                 kernel_initializer=self.kernel_initializer)
-            self.down_bn = new_bn()
+            self.down_bn = batch_normalization(bn_momentum, fused_batchnorm)
 
     def build(self, input_shape):
         shape = _check_images(input_shape, f"ResnetBlock '{self.name}'",
@@ -418,7 +411,6 @@ class ResNet(keras.Model):
         self.input_channels = None  # channels of the images; set by build()
         self.bn_momentum, self.fused_batchnorm = _check_bn_options(
             bn_momentum, fused_batchnorm)
-        new_bn = _batchnorm_maker(bn_momentum, fused_batchnorm)
         self.num_blocks = len(block_list)
         self.block_list = [int(n) for n in block_list]
         self.conv_initial = conv3x3(
@@ -433,7 +425,7 @@ class ResNet(keras.Model):
         # The article's loop counters end with these values.
         self.in_channels = plan[-1]["channels"]
         self.out_channels = 2 * plan[-1]["channels"]
-        self.final_bn = new_bn()
+        self.final_bn = batch_normalization(bn_momentum, fused_batchnorm)
         self.avg_pool = keras.layers.GlobalAveragePooling2D()
         self.fc = keras.layers.Dense(self.num_classes)
 
@@ -503,7 +495,7 @@ def build_functional_resnet(block_list=(2, 2, 2), num_classes=10,
         raise ValueError(
             "build_functional_resnet: input_shape must be (height, width, "
             f"channels), e.g. (28, 28, 1); got {input_shape!r}.")
-    new_bn = _batchnorm_maker(bn_momentum, fused_batchnorm)
+    _check_bn_options(bn_momentum, fused_batchnorm)
     _check_images((None, *input_shape), "build_functional_resnet",
                   min_size=_min_image_size(block_list),
                   why=_size_reason(block_list), building=True)
@@ -518,7 +510,7 @@ def build_functional_resnet(block_list=(2, 2, 2), num_classes=10,
             kernel_initializer=kernel_initializer,
             bn_momentum=bn_momentum, fused_batchnorm=fused_batchnorm,
             name=f"stage{step['stage']}_block{step['block']}")(x)
-    x = new_bn(name="final_bn")(x)
+    x = batch_normalization(bn_momentum, fused_batchnorm, name="final_bn")(x)
     x = keras.layers.ReLU(name="final_relu")(x)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     outputs = keras.layers.Dense(num_classes, name="fc")(x)

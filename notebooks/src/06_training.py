@@ -379,7 +379,9 @@ print("after re-estimating: above 50%:", fixed_val_acc > 0.5)
 # One more argument changes the speed, not the maths: `fused_batchnorm=True`. Keras 3 computes
 # BatchNormalization from separate generic operations (mean, variance, subtract, scale, shift,
 # and the gradient of each) — about half of this network's training step on a CPU. TensorFlow
-# has a single fused kernel for the whole layer, which Keras 2 used; `helpers.models` calls it
+# has a single *fused kernel* for the whole layer (here "kernel" means one compiled routine
+# that does all those steps in one pass, not a convolution's weights), which Keras 2 used;
+# `helpers.models` calls it
 # while training on the TensorFlow backend (elsewhere it is Keras's layer). Same weights, same
 # results to about a millionth, and a training step about 1.4 times as fast on this CPU
 # (`bench/throughput.py` measures it; see the README's performance section).

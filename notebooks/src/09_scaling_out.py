@@ -662,7 +662,8 @@ print("conv gradient timed in:", list(conv_seconds))
 #   little here because only the convolutions run in bfloat16: Keras's BatchNormalization
 #   computes in float32, from separate operations, and takes about half of each step. With
 #   `fused_batchnorm=True` ([notebook 06](06_training.ipynb)) BatchNormalization becomes one
-#   TensorFlow kernel that runs in bfloat16 too, and the pair trains about 2.5 times as fast
+#   compiled TensorFlow routine (a fused kernel) that runs in bfloat16 too, and the pair trains
+#   about 2.5 times as fast
 #   as the article's code on this CPU (`bench/throughput.py`, README's performance section).
 # - **mixed_float16** is for GPUs (NVIDIA, compute capability 7.0 or higher). On a CPU its
 #   gradients are dozens of times slower; its 10 bits of precision keep its predictions closer

@@ -12,12 +12,23 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 # Committed outputs are made and checked in the default profile.
 export KERAS_MODELS_PROFILE := class
 export PYTHONHASHSEED := 0
+# ISA=AVX2 (with make test or make nbval) limits oneDNN, TensorFlow's CPU kernel library, to
+# that instruction set and older ones through its documented ONEDNN_MAX_CPU_ISA variable
+# (SSE41, AVX, AVX2, AVX2_VNNI, AVX512_CORE, AVX512_CORE_VNNI, AVX512_CORE_BF16, ...), so one
+# machine checks that the committed outputs hold on CPUs with fewer instruction sets.
+ISA ?=
+ifneq ($(strip $(ISA)),)
+test nbval: export ONEDNN_MAX_CPU_ISA := $(strip $(ISA))
+endif
 NBVAL_FLAGS := --junitxml=build/test-report.xml --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 
-.PHONY: lab test unit nbval notebooks student system-deps venv clean help
+.PHONY: lab test unit nbval lint notebooks student system-deps venv clean help
 help:
 	@echo "make lab        open the notebooks in JupyterLab"
-	@echo "make test       unit tests + nbval over every notebook"
+	@echo "make test       lint, unit tests + nbval over every notebook"
+	@echo "make nbval      nbval over every notebook (compares the committed outputs)"
+	@echo "  ISA=AVX2      with make test / make nbval: oneDNN limited to AVX2 (ONEDNN_MAX_CPU_ISA)"
+	@echo "make lint       ruff check + ruff format --check (settings in pyproject.toml)"
 	@echo "make notebooks  re-execute every notebook in place (regenerates committed outputs)"
 	@echo "make student    build the student edition (no solutions, outputs cleared) in student/"
 
@@ -46,9 +57,13 @@ lab: venv system-deps
 	@echo "opening JupyterLab on notebooks/ (Ctrl-C to stop)"
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-test: venv system-deps
+test: venv system-deps lint
 	@echo "running unit tests and nbval over every notebook"
 	$(BIN)/python -m pytest -p no:cacheprovider tests notebooks $(NBVAL_FLAGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: venv
 	$(BIN)/python -m pytest -p no:cacheprovider tests

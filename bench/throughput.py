@@ -3,12 +3,12 @@
 Prints the steady-state training speed of the article's network on this machine,
 side by side, with the ratio to the first:
 
-* ``article``: the article's classes verbatim (TF 2.0 era: ``tf.nn.relu``,
-  ``tf.random_normal_initializer()``), compiled the obvious way (Adam,
+* ``article``: the article's classes verbatim (``helpers.article``; TF 2.0 era:
+  ``tf.nn.relu``, ``tf.random_normal_initializer()``), compiled the obvious way (Adam,
   SparseCategoricalCrossentropy(from_logits=True), accuracy) and trained with
   ``model.fit(x, y, batch_size=128)`` on in-memory float32 arrays;
 * ``recommended``: ``helpers.models.ResNet`` with the settings that measurably
-  help on a CPU (CONFIGS says what each one bought), above all
+  help on a CPU (bench/README.md says what each one buys), above all
   ``fused_batchnorm=True`` (TensorFlow's one-kernel BatchNormalization);
 * ``recommended-keras-bn``: the same with Keras's own BatchNormalization, i.e.
   what the other backends get.
@@ -30,6 +30,7 @@ TensorFlow's first op), ``--rounds`` times, alternating, so all see the same loa
 A config is a name from CONFIGS, optionally with overrides ``NAME:key=value,...``
 (the keys of ARTICLE). This script prints figures; it is not a test.
 """
+
 import argparse
 import functools
 import json
@@ -46,51 +47,56 @@ sys.path.insert(0, str(ROOT))
 
 # The article's setup: every key a config may set, with the article's value.
 ARTICLE = dict(
-    model="article",        # "article": tests/article_code.py, verbatim; "helpers": helpers.models.ResNet
+    model="article",  # "article": helpers.article, verbatim; "helpers": helpers.models.ResNet
     batch=128,
-    pipeline="arrays",      # "arrays": fit(x, y) on float32 arrays; "tfdata": helpers.data.make_dataset
-    optimizer="adam",       # "adam" or "sgd" (SGD + Nesterov momentum 0.9, the series' recipe)
+    pipeline="arrays",  # "arrays": fit(x, y) on float32 arrays; "tfdata": helpers.data.make_dataset
+    optimizer="adam",  # "adam" or "sgd" (SGD + Nesterov momentum 0.9, the series' recipe)
     steps_per_execution=1,
-    jit_compile=False,      # TensorFlow only; JAX always compiles
-    precision="float32",    # Keras dtype policy, e.g. "mixed_bfloat16"
-    intra=0, inter=0,       # TensorFlow op threads (0 = TensorFlow's default)
-    env="",                 # environment of the run, "VAR=VALUE;VAR=VALUE" (set before the import)
-    fused_bn=False,         # TensorFlow only: helpers.models.ResNet(fused_batchnorm=True)
-    deterministic=False,    # TensorFlow only: op determinism, as helpers.setup() turns on (costs 0 %)
+    jit_compile=False,  # TensorFlow only; JAX always compiles
+    precision="float32",  # Keras dtype policy, e.g. "mixed_bfloat16"
+    intra=0,
+    inter=0,  # TensorFlow op threads (0 = TensorFlow's default)
+    env="",  # environment of the run, "VAR=VALUE;VAR=VALUE" (set before the import)
+    fused_bn=False,  # TensorFlow only: helpers.models.ResNet(fused_batchnorm=True)
+    deterministic=False,  # TensorFlow only: op determinism, as helpers.setup() turns on
 )
 TF_ONLY = ("pipeline", "jit_compile", "intra", "inter", "fused_bn", "deterministic")
 
 CONFIGS = {
     "article": ARTICLE,
-    # What each setting bought alone, vs the article's 858 img/s (`--configs ablations --rounds 2`,
-    # 2-core Xeon, load 1.0-1.6; see bench/README.md). Differences within +-3 % are noise.
+    # The settings that measurably help on a CPU. What each one buys, and what was tried and
+    # left out (bigger batches, threads, XLA, oneDNN options), is measured in bench/README.md;
+    # README.md quotes the headline figures.
     "recommended": dict(
         ARTICLE,
-        model="helpers",             # same network and ops as the article's classes: +2 % (noise)
-        fused_bn=True,               # BatchNormalization in one TF kernel: FIXME
-        precision="mixed_bfloat16",  # bf16 convolutions (oneDNN on AMX): +11 %, the one real gain;
-                                     # single-threaded +14 %; at batch 512 the gain vanishes
-        optimizer="sgd",             # the series' recipe (Nesterov); vs Adam: -2 % (noise)
-        pipeline="tfdata",           # the series' helpers.data.make_dataset: -1 % (noise)
-        steps_per_execution=16,      # 0 % here (a 140 ms step dwarfs Python's overhead); kept
-                                     # for short steps (GPU, JAX)
-        # batch stays 128: 256 +2 %, 512 +1 % (noise); 64 -12 %.
-        # threads: TensorFlow's default (2 intra-op, 2 inter-op here) is best: inter=1 -12 %,
-        # intra=3 -7 %. jit_compile=True: -21 % (XLA's CPU convolutions are slower than oneDNN's).
-        # Also tried, no better than mixed_bfloat16: TF_SET_ONEDNN_FPMATH_MODE=BF16 (env),
-        # grappler's auto_mixed_precision_onednn_bfloat16; TF_ONEDNN_USE_SYSTEM_ALLOCATOR: 0 %.
+        model="helpers",  # the same network and ops as the article's classes
+        fused_bn=True,  # BatchNormalization in one TensorFlow kernel: most of the gain
+        precision="mixed_bfloat16",  # bf16 convolutions and, with fused_bn, BatchNormalization
+        optimizer="sgd",  # the series' recipe (SGD + Nesterov momentum)
+        pipeline="tfdata",  # the series' input pipeline, helpers.data.make_dataset
+        steps_per_execution=16,  # neutral on a CPU; pays where steps are short (GPU, JAX)
     ),
 }
 # The same without the fused kernel: what JAX and PyTorch backends get.
 CONFIGS["recommended-keras-bn"] = dict(CONFIGS["recommended"], fused_bn=False)
 # One change from the article's setup each: what every setting buys alone (--configs ablations).
 # fused_bn needs helpers.models, so that row changes the model too.
-ABLATIONS = [{"model": "helpers"}, {"optimizer": "sgd"}, {"batch": 256}, {"batch": 512},
-             {"pipeline": "tfdata"}, {"steps_per_execution": 16}, {"jit_compile": True},
-             {"precision": "mixed_bfloat16"}, {"inter": 1}, {"model": "helpers", "fused_bn": True}]
+ABLATIONS = [
+    {"model": "helpers"},
+    {"optimizer": "sgd"},
+    {"batch": 256},
+    {"batch": 512},
+    {"pipeline": "tfdata"},
+    {"steps_per_execution": 16},
+    {"jit_compile": True},
+    {"precision": "mixed_bfloat16"},
+    {"inter": 1},
+    {"model": "helpers", "fused_bn": True},
+]
 for _change in ABLATIONS:
-    CONFIGS["article+" + "+".join(k if v is True else f"{k}={v}" for k, v in _change.items())] = \
+    CONFIGS["article+" + "+".join(k if v is True else f"{k}={v}" for k, v in _change.items())] = (
         dict(ARTICLE, **_change)
+    )
 
 
 def parse_config(spec):
@@ -106,7 +112,9 @@ def parse_config(spec):
         kind = type(ARTICLE[key])
         config[key] = (text.lower() in ("1", "true", "yes")) if kind is bool else kind(text)
     if config["fused_bn"] and config["model"] == "article":
-        sys.exit(f"{spec!r}: fused_bn needs model=helpers (the article's classes use Keras's layer)")
+        sys.exit(
+            f"{spec!r}: fused_bn needs model=helpers (the article's classes use Keras's layer)"
+        )
     return config
 
 
@@ -117,6 +125,7 @@ def measure(config, steps, warmup):
     os.environ.update(item.split("=", 1) for item in filter(None, config["env"].split(";")))
     if backend == "tensorflow":
         from helpers.runtime import import_tensorflow_quietly
+
         tf = import_tensorflow_quietly()
         tf.get_logger().setLevel("ERROR")
         if config["intra"]:
@@ -133,89 +142,130 @@ def measure(config, steps, warmup):
         config = dict(config, **{k: ARTICLE[k] for k in TF_ONLY})
     import keras
     import numpy as np
+
     from helpers.data import load_fashion_mnist, make_dataset
 
     keras.utils.set_random_seed(0)
     keras.mixed_precision.set_global_policy(config["precision"])
     spe, batch = config["steps_per_execution"], config["batch"]
-    skip, keep = -(-warmup // spe), -(-steps // spe)            # in executions, rounded up
-    n_batches = (1 + skip + keep) * spe                         # the first one has no interval
+    skip, keep = -(-warmup // spe), -(-steps // spe)  # in executions, rounded up
+    n_batches = (1 + skip + keep) * spe  # the first one has no interval
     (x, y), _ = load_fashion_mnist("sample")
-    index = np.arange(n_batches * batch) % len(x)               # repeat the sample as needed
+    index = np.arange(n_batches * batch) % len(x)  # repeat the sample as needed
     x, y = x[index], y[index].astype("int32")
 
-    if config["model"] == "article":   # the article's classes, verbatim (TensorFlow)
-        sys.path.insert(0, str(ROOT / "tests"))
-        from article_code import ResNet
+    if config["model"] == "article":  # the article's classes, verbatim (TensorFlow)
+        from helpers.article import ResNet
     else:
         from helpers.models import ResNet
+
         ResNet = functools.partial(ResNet, fused_batchnorm=config["fused_bn"])
     model = ResNet([2, 2, 2], 10)
-    optimizer = (keras.optimizers.Adam() if config["optimizer"] == "adam"
-                 else keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True))
-    model.compile(optimizer=optimizer,
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"], steps_per_execution=spe,
-                  jit_compile=config["jit_compile"] if backend == "tensorflow" else "auto")
+    optimizer = (
+        keras.optimizers.Adam()
+        if config["optimizer"] == "adam"
+        else keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True)
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=spe,
+        jit_compile=config["jit_compile"] if backend == "tensorflow" else "auto",
+    )
 
-    stamps, cpu = [], []   # wall clock and CPU time (all threads) at the end of each execution
-    stamp = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch_index, logs: (
-        stamps.append(time.perf_counter()), cpu.append(time.process_time())))
+    stamps, cpu = [], []  # wall clock and CPU time (all threads) at the end of each execution
+    stamp = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch_index, logs: (
+            stamps.append(time.perf_counter()),
+            cpu.append(time.process_time()),
+        )
+    )
     if config["pipeline"] == "tfdata":
         data = make_dataset(x, y, batch, training=True)
         model.fit(data, epochs=1, verbose=0, callbacks=[stamp])
     else:
-        model.fit((x / 255.0).astype("float32")[..., None], y, batch_size=batch,
-                  epochs=1, verbose=0, callbacks=[stamp])
-    wall = [(b - a) / spe for a, b in zip(stamps, stamps[1:])][skip:skip + keep]
-    cpu = [(b - a) / spe for a, b in zip(cpu, cpu[1:])][skip:skip + keep]
+        model.fit(
+            (x / 255.0).astype("float32")[..., None],
+            y,
+            batch_size=batch,
+            epochs=1,
+            verbose=0,
+            callbacks=[stamp],
+        )
+    wall = [(b - a) / spe for a, b in zip(stamps, stamps[1:])][skip : skip + keep]
+    cpu = [(b - a) / spe for a, b in zip(cpu, cpu[1:])][skip : skip + keep]
     return wall, cpu, notes
 
 
 def machine_lines():
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    names = [line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")]
+    names = [
+        line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")
+    ]
     isa = [flag for flag in ("avx512f", "avx512_bf16", "amx_bf16") if f" {flag}" in info]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return [f"machine: {names[0] if names else platform.machine()}, {cores} cores "
-            f"({', '.join(isa) or 'no AVX-512'}), Python {platform.python_version()}",
-            "load average at start (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg())]
+    return [
+        f"machine: {names[0] if names else platform.machine()}, {cores} cores "
+        f"({', '.join(isa) or 'no AVX-512'}), Python {platform.python_version()}",
+        "load average at start (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()),
+    ]
 
 
 def versions(backend):
     """Backend and Keras versions (and the device JAX uses), from a fresh interpreter."""
-    code = ("import os, keras\n"
-            "if keras.backend.backend() == 'jax':\n"
-            "    import jax; d = jax.devices()\n"
-            "    print(f'JAX {jax.__version__} on {d[0].device_kind} x{len(d)}, Keras {keras.__version__}')\n"
-            "else:\n"
-            "    import tensorflow as tf\n"
-            "    onednn = os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default: on')\n"
-            "    print(f'TensorFlow {tf.__version__} (oneDNN {onednn}), Keras {keras.__version__}')\n")
+    code = (
+        "import os, keras\n"
+        "if keras.backend.backend() == 'jax':\n"
+        "    import jax; d = jax.devices()\n"
+        "    print(f'JAX {jax.__version__} on {d[0].device_kind} x{len(d)}, Keras {keras.__version__}')\n"
+        "else:\n"
+        "    import tensorflow as tf\n"
+        "    onednn = os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default: on')\n"
+        "    print(f'TensorFlow {tf.__version__} (oneDNN {onednn}), Keras {keras.__version__}')\n"
+    )
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     return out.stdout.strip() or out.stderr.strip().splitlines()[-1]
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    p.add_argument("--configs", nargs="+", default=["article", "recommended", "recommended-keras-bn"],
-                   help="NAME or NAME:key=value,...; 'ablations' = the article + one change each "
-                        "(default: article recommended recommended-keras-bn)")
-    p.add_argument("--steps", type=int, default=64, help="measured steps per run after warm-up (default 64)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    p.add_argument(
+        "--configs",
+        nargs="+",
+        default=["article", "recommended", "recommended-keras-bn"],
+        help="NAME or NAME:key=value,...; 'ablations' = the article + one change each "
+        "(default: article recommended recommended-keras-bn)",
+    )
+    p.add_argument(
+        "--steps", type=int, default=64, help="measured steps per run after warm-up (default 64)"
+    )
     p.add_argument("--warmup", type=int, default=10, help="steps dropped first (default 10)")
-    p.add_argument("--rounds", type=int, default=1,
-                   help="runs per config, alternating configs (default 1; 3 on a shared machine)")
-    p.add_argument("--backend", choices=("tensorflow", "jax"),
-                   default=os.environ.get("KERAS_BACKEND", "tensorflow"))
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="runs per config, alternating configs (default 1; 3 on a shared machine)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("tensorflow", "jax"),
+        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+    )
     p.add_argument("--list", action="store_true", help="print every named config and exit")
-    p.add_argument("--config", help=argparse.SUPPRESS)   # internal: measure one config, print JSON
+    p.add_argument("--config", help=argparse.SUPPRESS)  # internal: measure one config, print JSON
     args = p.parse_args(argv)
 
     if args.list:
         for name, config in CONFIGS.items():
-            print(f"{name:32} " + ", ".join(f"{k}={v}" for k, v in config.items() if v != ARTICLE[k]))
+            print(
+                f"{name:32} " + ", ".join(f"{k}={v}" for k, v in config.items() if v != ARTICLE[k])
+            )
         return
     if args.config:
         load = os.getloadavg()[0]
@@ -223,52 +273,80 @@ def main(argv=None):
         print(json.dumps({"times": times, "cpu": cpu, "load": load, "notes": notes}))
         return
 
-    specs = [name for spec in args.configs for name in
-             (["article"] + [n for n in CONFIGS if n.startswith("article+")] if spec == "ablations"
-              else [spec])]
+    specs = [
+        name
+        for spec in args.configs
+        for name in (
+            ["article"] + [n for n in CONFIGS if n.startswith("article+")]
+            if spec == "ablations"
+            else [spec]
+        )
+    ]
     if args.backend != "tensorflow":
         dropped = [s for s in specs if parse_config(s)["model"] == "article"]
         specs = [s for s in specs if s not in dropped]
         if dropped:
             print(f"skipping {', '.join(dropped)}: TensorFlow only (the article's code)")
     for spec in specs:
-        parse_config(spec)                                   # fail early on typos
+        parse_config(spec)  # fail early on typos
     print("\n".join(machine_lines()))
     print("versions:", versions(args.backend))
-    print(f"steady state: median of {args.steps} steps after {args.warmup} warm-up steps, "
-          f"{args.rounds} round(s) per config\n", flush=True)
+    print(
+        f"steady state: median of {args.steps} steps after {args.warmup} warm-up steps, "
+        f"{args.rounds} round(s) per config\n",
+        flush=True,
+    )
 
     env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
     results = {spec: {"times": [], "cpu": [], "loads": [], "notes": set()} for spec in specs}
     for round_ in range(args.rounds):
         for spec in specs:
-            cmd = [sys.executable, __file__, "--config", spec, "--steps", str(args.steps),
-                   "--warmup", str(args.warmup)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--config",
+                spec,
+                "--steps",
+                str(args.steps),
+                "--warmup",
+                str(args.warmup),
+            ]
             out = subprocess.run(cmd, env=env, capture_output=True, text=True)
             if out.returncode != 0:
                 sys.exit(f"{spec} failed:\n{out.stderr[-3000:]}")
             run = json.loads(out.stdout.strip().splitlines()[-1])
             median = statistics.median(run["times"])
-            print(f"round {round_ + 1} {spec:40} {parse_config(spec)['batch'] / median:7.0f} img/s "
-                  f"(load {run['load']:.1f})", flush=True)
+            print(
+                f"round {round_ + 1} {spec:40} {parse_config(spec)['batch'] / median:7.0f} img/s "
+                f"(load {run['load']:.1f})",
+                flush=True,
+            )
             results[spec]["times"] += run["times"]
             results[spec]["cpu"] += run["cpu"]
             results[spec]["loads"].append(run["load"])
             results[spec]["notes"].update(n for n in run["notes"] if n)
 
-    print(f"\n{'config':40} {'batch':>5} {'img/s':>7} {'ms/step':>8} {'ratio':>6} {'cores':>6} {'load':>5}")
-    rates = {spec: parse_config(spec)["batch"] / statistics.median(results[spec]["times"])
-             for spec in specs}
+    print(
+        f"\n{'config':40} {'batch':>5} {'img/s':>7} {'ms/step':>8} {'ratio':>6} {'cores':>6} {'load':>5}"
+    )
+    rates = {
+        spec: parse_config(spec)["batch"] / statistics.median(results[spec]["times"])
+        for spec in specs
+    }
     for spec in specs:
         r, batch = results[spec], parse_config(spec)["batch"]
         cores = statistics.median(r["cpu"]) / statistics.median(r["times"])
         notes = "; ".join(sorted(r["notes"]))
-        print(f"{spec:40} {batch:5} {rates[spec]:7.0f} {batch / rates[spec] * 1e3:8.1f} "
-              f"{rates[spec] / rates[specs[0]]:6.2f} {cores:6.2f} {statistics.mean(r['loads']):5.1f}"
-              + (f"  ({notes})" if notes else ""))
-    print(f"\nimg/s = batch / median step time; ratio: to {specs[0]}; cores: CPU seconds per second "
-          "(below ~1.7 on 2 cores: other jobs took CPU); load: 1-min load average when each run "
-          "started (mean over rounds)")
+        print(
+            f"{spec:40} {batch:5} {rates[spec]:7.0f} {batch / rates[spec] * 1e3:8.1f} "
+            f"{rates[spec] / rates[specs[0]]:6.2f} {cores:6.2f} {statistics.mean(r['loads']):5.1f}"
+            + (f"  ({notes})" if notes else "")
+        )
+    print(
+        f"\nimg/s = batch / median step time; ratio: to {specs[0]}; cores: CPU seconds per second "
+        "(below ~1.7 on 2 cores: other jobs took CPU); load: 1-min load average when each run "
+        "started (mean over rounds)"
+    )
 
 
 if __name__ == "__main__":

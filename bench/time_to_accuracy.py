@@ -23,6 +23,7 @@ The clock covers training only (every epoch's ``fit``, input pipeline
 included); test evaluations are timed separately and reported beside it.
 This script prints figures; it is not a test.
 """
+
 import argparse
 import math
 import os
@@ -40,24 +41,49 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=30, help="epochs (one-cycle length); default 30")
     p.add_argument("--batch-size", type=int, default=512, help="default 512")
-    p.add_argument("--peak-lr", type=float, default=0.2, help="one-cycle peak learning rate; default 0.2")
-    p.add_argument("--weight-decay", type=float, default=5e-3,
-                   help="Keras' decoupled weight decay (0 for none); default 5e-3, about "
-                        "PyTorch's coupled 5e-4 with momentum 0.9")
+    p.add_argument(
+        "--peak-lr", type=float, default=0.2, help="one-cycle peak learning rate; default 0.2"
+    )
+    p.add_argument(
+        "--weight-decay",
+        type=float,
+        default=5e-3,
+        help="Keras' decoupled weight decay (0 for none); default 5e-3, about "
+        "PyTorch's coupled 5e-4 with momentum 0.9",
+    )
     p.add_argument("--label-smoothing", type=float, default=0.1, help="default 0.1")
-    p.add_argument("--limit", type=int, default=None,
-                   help="train on the first N training images and test on the first N // 6 "
-                        "test images (smoke runs); default: all")
-    p.add_argument("--source", choices=("full", "sample"), default="full",
-                   help="full: the official 60,000 + 10,000 images (default); sample: the committed sample")
-    p.add_argument("--pipeline", choices=("auto", "tfdata", "numpy"), default="auto",
-                   help="auto: tf.data on the TensorFlow backend, NumPy otherwise")
-    p.add_argument("--batchnorm", choices=("fused", "keras"), default="fused",
-                   help="fused: helpers.models' fused_batchnorm=True, TensorFlow's one-kernel "
-                        "BatchNormalization (default; other backends use Keras's); keras: Keras's own layer")
-    p.add_argument("--precision", default="float32",
-                   help="Keras dtype policy: float32 (default, the notebook's) or mixed_bfloat16 "
-                        "(bf16 compute, float32 weights: faster on CPUs with AVX-512 BF16/AMX)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="train on the first N training images and test on the first N // 6 "
+        "test images (smoke runs); default: all",
+    )
+    p.add_argument(
+        "--source",
+        choices=("full", "sample"),
+        default="full",
+        help="full: the official 60,000 + 10,000 images (default); sample: the committed sample",
+    )
+    p.add_argument(
+        "--pipeline",
+        choices=("auto", "tfdata", "numpy"),
+        default="auto",
+        help="auto: tf.data on the TensorFlow backend, NumPy otherwise",
+    )
+    p.add_argument(
+        "--batchnorm",
+        choices=("fused", "keras"),
+        default="fused",
+        help="fused: helpers.models' fused_batchnorm=True, TensorFlow's one-kernel "
+        "BatchNormalization (default; other backends use Keras's); keras: Keras's own layer",
+    )
+    p.add_argument(
+        "--precision",
+        default="float32",
+        help="Keras dtype policy: float32 (default, the notebook's) or mixed_bfloat16 "
+        "(bf16 compute, float32 weights: faster on CPUs with AVX-512 BF16/AMX)",
+    )
     p.add_argument("--seed", type=int, default=42)
     return p.parse_args(argv)
 
@@ -77,19 +103,17 @@ def accelerator_name(backend):
     try:
         if backend == "tensorflow":
             import tensorflow as tf
+
             gpus = tf.config.list_physical_devices("GPU")
             if gpus:
                 details = tf.config.experimental.get_device_details(gpus[0])
                 return f"{details.get('device_name', gpus[0].name)} x{len(gpus)}"
         elif backend == "jax":
             import jax
+
             devices = jax.devices()
             if devices[0].platform != "cpu":
                 return f"{devices[0].device_kind} x{len(devices)}"
-        elif backend == "torch":
-            import torch
-            if torch.cuda.is_available():
-                return f"{torch.cuda.get_device_name(0)} x{torch.cuda.device_count()}"
     except Exception as err:  # a report line, never a crash
         return f"unknown ({type(err).__name__})"
     return None
@@ -98,6 +122,7 @@ def accelerator_name(backend):
 def shift_and_flip(images, rng):
     """NumPy augmentation: a random 28x28 crop of each image zero-padded by 2, flipped half the time."""
     import numpy as np
+
     n, h, w = images.shape
     padded = np.pad(images, ((0, 0), (2, 2), (2, 2)))
     dy = rng.integers(0, 5, n)
@@ -115,9 +140,11 @@ def main(argv=None):
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ["KERAS_MODELS_PROFILE"] = "full" if args.source == "full" else "class"
     import helpers
+
     cfg = helpers.setup(seed=args.seed)
     import keras
     import numpy as np
+
     from helpers.data import load_fashion_mnist, make_dataset
     from helpers.models import ResNet
 
@@ -130,8 +157,8 @@ def main(argv=None):
 
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(args.source)
     if args.limit:
-        x_train, y_train = x_train[:args.limit], y_train[:args.limit]
-        x_test, y_test = x_test[:max(args.limit // 6, 1)], y_test[:max(args.limit // 6, 1)]
+        x_train, y_train = x_train[: args.limit], y_train[: args.limit]
+        x_test, y_test = x_test[: max(args.limit // 6, 1)], y_test[: max(args.limit // 6, 1)]
     n_train, batch = len(x_train), args.batch_size
     steps_per_epoch = math.ceil(n_train / batch)
     total_steps = args.epochs * steps_per_epoch
@@ -140,29 +167,42 @@ def main(argv=None):
     # The model: the article's network, He initialisation, BN momentum 0.9 (PyTorch's 0.1).
     fused = args.batchnorm == "fused" and backend == "tensorflow"
     keras.mixed_precision.set_global_policy(args.precision)
-    model = ResNet([2, 2, 2], 10, kernel_initializer="he_normal", bn_momentum=0.9,
-                   fused_batchnorm=fused)
+    model = ResNet(
+        [2, 2, 2], 10, kernel_initializer="he_normal", bn_momentum=0.9, fused_batchnorm=fused
+    )
     model.build((None, 28, 28, 1))
     warmup = int(0.3 * total_steps)
     schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=args.peak_lr / 25, warmup_target=args.peak_lr,
-        warmup_steps=warmup, decay_steps=max(total_steps - warmup, 1), alpha=1e-3)
-    optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True,
-                                     weight_decay=args.weight_decay or None)
-    model.compile(optimizer=optimizer,
-                  loss=keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                            label_smoothing=args.label_smoothing),
-                  metrics=["accuracy"])
+        initial_learning_rate=args.peak_lr / 25,
+        warmup_target=args.peak_lr,
+        warmup_steps=warmup,
+        decay_steps=max(total_steps - warmup, 1),
+        alpha=1e-3,
+    )
+    optimizer = keras.optimizers.SGD(
+        schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay or None
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=args.label_smoothing
+        ),
+        metrics=["accuracy"],
+    )
 
-    print(f"data: {args.source}, {n_train} training / {len(x_test)} test images | "
-          f"epochs {args.epochs} x {steps_per_epoch} steps, batch {batch} | backend {backend}, "
-          f"pipeline {pipeline}, BatchNormalization {'fused' if fused else 'Keras'}, "
-          f"precision {args.precision}", flush=True)
+    print(
+        f"data: {args.source}, {n_train} training / {len(x_test)} test images | "
+        f"epochs {args.epochs} x {steps_per_epoch} steps, batch {batch} | backend {backend}, "
+        f"pipeline {pipeline}, BatchNormalization {'fused' if fused else 'Keras'}, "
+        f"precision {args.precision}",
+        flush=True,
+    )
 
     x_test_f = (x_test.astype("float32") / 255.0)[..., None]
     if pipeline == "tfdata":
-        train_ds = make_dataset(x_train, y_train, batch, training=True, augment=True,
-                                seed=args.seed, one_hot=True)
+        train_ds = make_dataset(
+            x_train, y_train, batch, training=True, augment=True, seed=args.seed, one_hot=True
+        )
     else:
         rng = np.random.default_rng(args.seed)
         y_train_1hot = np.eye(10, dtype="float32")[y_train]
@@ -176,15 +216,25 @@ def main(argv=None):
             model.fit(train_ds, epochs=epoch + 1, initial_epoch=epoch, shuffle=False, verbose=0)
         else:
             x_epoch = (shift_and_flip(x_train, rng).astype("float32") / 255.0)[..., None]
-            model.fit(x_epoch, y_train_1hot, batch_size=batch, epochs=epoch + 1,
-                      initial_epoch=epoch, shuffle=True, verbose=0)
+            model.fit(
+                x_epoch,
+                y_train_1hot,
+                batch_size=batch,
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                shuffle=True,
+                verbose=0,
+            )
         train_seconds += time.perf_counter() - start
         start = time.perf_counter()
         logits = model.predict(x_test_f, batch_size=eval_batch, verbose=0)
         accuracy = float(np.mean(np.argmax(logits, axis=1) == y_test))
         eval_seconds += time.perf_counter() - start
         history.append((epoch + 1, train_seconds, accuracy))
-        print(f"{epoch + 1:>5} {train_seconds:>9.1f} {eval_seconds:>7.1f} {accuracy:>9.4f}", flush=True)
+        print(
+            f"{epoch + 1:>5} {train_seconds:>9.1f} {eval_seconds:>7.1f} {accuracy:>9.4f}",
+            flush=True,
+        )
         for target in TARGETS:
             if target not in reached and accuracy >= target:
                 reached[target] = (epoch + 1, train_seconds)
@@ -196,21 +246,29 @@ def main(argv=None):
             epoch, seconds = reached[target]
             print(f"time to {target:.1%}: {seconds:.1f} s of training (epoch {epoch})")
         else:
-            print(f"time to {target:.1%}: not reached in {args.epochs} epochs "
-                  f"(best {max(a for _, _, a in history):.2%})")
-    print(f"final test accuracy: {history[-1][2]:.2%} after {args.epochs} epochs, "
-          f"{train_seconds:.1f} s of training + {eval_seconds:.1f} s of evaluation "
-          f"(epoch 1 includes tracing/compilation)")
-    print(f"recipe: batch {batch}, one-cycle peak {args.peak_lr}, SGD+Nesterov 0.9, "
-          f"weight decay {args.weight_decay}, label smoothing {args.label_smoothing}, He init, "
-          f"BN momentum 0.9 ({'fused' if fused else 'Keras'}), shift+flip augmentation, {args.precision}")
+            print(
+                f"time to {target:.1%}: not reached in {args.epochs} epochs "
+                f"(best {max(a for _, _, a in history):.2%})"
+            )
+    print(
+        f"final test accuracy: {history[-1][2]:.2%} after {args.epochs} epochs, "
+        f"{train_seconds:.1f} s of training + {eval_seconds:.1f} s of evaluation "
+        f"(epoch 1 includes tracing/compilation)"
+    )
+    print(
+        f"recipe: batch {batch}, one-cycle peak {args.peak_lr}, SGD+Nesterov 0.9, "
+        f"weight decay {args.weight_decay}, label smoothing {args.label_smoothing}, He init, "
+        f"BN momentum 0.9 ({'fused' if fused else 'Keras'}), shift+flip augmentation, {args.precision}"
+    )
     print(f"machine: {accelerator or 'CPU only'} | CPU: {cpu_name()} ({os.cpu_count()} cores)")
     versions = f"Keras {keras.__version__}"
     if backend == "tensorflow":
         import tensorflow as tf
+
         versions = f"TensorFlow {tf.__version__}, " + versions
     elif backend == "jax":
         import jax
+
         versions = f"JAX {jax.__version__}, " + versions
     print(f"backend: {backend} ({versions}) | pipeline: {pipeline} | profile: {cfg.name}")
     return history

@@ -10,6 +10,7 @@ The output is byte-for-byte the committed sample: 1,200 training and 200 test
 images per class, picked by a fixed seed, stored as gzipped IDX files with no
 time stamps, plus SHA256SUMS.
 """
+
 import sys
 
 from helpers.data import SAMPLE_DIR, write_sample

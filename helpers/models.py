@@ -1,7 +1,8 @@
 """Reference versions of the models the notebooks teach.
 
-The ResNet here is the article's code (written for TF 2.0) ported to Keras 3:
-the same layers, created in the same order, with the same attribute names, so
+The ResNet here is the article's code (written for TF 2.0, and kept verbatim
+in ``helpers.article``) ported to Keras 3: the same layers, created in the
+same order, with the same attribute names, so
 ``model.set_weights(article_model.get_weights())`` works and both give the
 same outputs. What is new: it uses only ``keras`` (so it runs on any backend),
 ``model.build(input_shape)`` really creates the weights, bad arguments and
@@ -10,7 +11,9 @@ badly shaped inputs raise a short, clear error, the models can be saved as
 the Functional API so ``summary()`` shows every block. Two options the article
 doesn't have: ``bn_momentum`` (BatchNormalization's momentum, saved with the
 model) and ``fused_batchnorm=True`` (TensorFlow's one-kernel BatchNormalization
-for training, about twice as fast on a CPU; see ``FusedBatchNormalization``).
+for training, faster on a CPU, see ``FusedBatchNormalization``; figures in
+bench/README.md). ``batchnorm_layers(model)`` finds every BatchNormalization
+layer in a model: notebook 05 writes it, later notebooks import it from here.
 
 Example::
 
@@ -20,6 +23,7 @@ Example::
     model.build((None, 28, 28, 1))
     model.count_params()              # 175898
 """
+
 import numbers
 
 import keras
@@ -30,6 +34,7 @@ PACKAGE = "keras_models"
 
 # ---------------------------------------------------------------- checks ----
 
+
 def _positive_int(value, name, owner, example):
     """Return ``value`` as an int, or raise a clear error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -39,8 +44,7 @@ def _positive_int(value, name, owner, example):
         )
     if value < 1:
         raise ValueError(
-            f"{owner}: {name} must be a positive int (1 or more), "
-            f"e.g. {example}; got {value}."
+            f"{owner}: {name} must be a positive int (1 or more), e.g. {example}; got {value}."
         )
     return int(value)
 
@@ -54,16 +58,15 @@ def _check_block_list(block_list):
         )
     if len(block_list) == 0:
         raise ValueError(
-            "ResNet: block_list must have at least one stage, "
-            f"e.g. [2, 2, 2]; got {block_list!r}."
+            f"ResNet: block_list must have at least one stage, e.g. [2, 2, 2]; got {block_list!r}."
         )
-    return [_positive_int(n, f"block_list[{i}]", "ResNet",
-                          "2 as in [2, 2, 2]")
-            for i, n in enumerate(block_list)]
+    return [
+        _positive_int(n, f"block_list[{i}]", "ResNet", "2 as in [2, 2, 2]")
+        for i, n in enumerate(block_list)
+    ]
 
 
-def _check_images(shape, owner, channels=None, min_size=1, why="",
-                  building=False):
+def _check_images(shape, owner, channels=None, min_size=1, why="", building=False):
     """Check a static shape (batch, height, width, channels); return a tuple.
 
     ``channels``: the channel count the model was built for (None: any).
@@ -112,11 +115,13 @@ def _min_image_size(block_list):
 
 def _size_reason(block_list):
     stages = len(block_list) - 1
-    return (f"block_list={list(block_list)} has {stages} stride-2 stage(s), "
-            f"each halving the image, so ")
+    return (
+        f"block_list={list(block_list)} has {stages} stride-2 stage(s), each halving the image, so "
+    )
 
 
 # ----------------------------------------------------------- initializer ----
+
 
 def _new_initializer(kernel_initializer=None):
     """A fresh initializer: the article's RandomNormal(0, 0.05) by default.
@@ -141,6 +146,7 @@ def _initializer_config(kernel_initializer):
 
 # -------------------------------------------------------- normalization ----
 
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class FusedBatchNormalization(keras.layers.BatchNormalization):
     """BatchNormalization that trains with TensorFlow's fused kernel.
@@ -161,41 +167,51 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     """
 
     def _can_fuse(self, inputs, training, mask):
-        return (training is True and self.trainable and mask is None
-                and keras.backend.backend() == "tensorflow"
-                and len(inputs.shape) == 4 and self.axis in (-1, 3)
-                and self.scale and self.center
-                and not self.renorm and not self.synchronized)
+        return (
+            training is True
+            and self.trainable
+            and mask is None
+            and keras.backend.backend() == "tensorflow"
+            and len(inputs.shape) == 4
+            and self.axis in (-1, 3)
+            and self.scale
+            and self.center
+            and not self.renorm
+            and not self.synchronized
+        )
 
     def call(self, inputs, training=None, mask=None):
         if not self._can_fuse(inputs, training, mask):
             return super().call(inputs, training=training, mask=mask)
         import tensorflow as tf  # only reached on the TensorFlow backend
+
         outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-            inputs, self.gamma, self.beta, epsilon=self.epsilon,
-            is_training=True)
+            inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True
+        )
         # The kernel returns the unbiased (n - 1) batch variance; Keras
         # averages the biased one (n), so convert it back.
         n = ops.cast(ops.size(inputs) // ops.shape(inputs)[-1], "float32")
         variance = variance * (n - 1.0) / n
-        self.moving_mean.assign(
-            self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
         self.moving_variance.assign(
-            self.moving_variance * self.momentum
-            + variance * (1.0 - self.momentum))
+            self.moving_variance * self.momentum + variance * (1.0 - self.momentum)
+        )
         return ops.cast(outputs, self.compute_dtype)
 
 
 def _check_bn_options(momentum, fused):
     """Return (momentum as float, fused), or raise a clear error."""
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) \
-            or not 0.0 <= momentum < 1.0:
+    if (
+        isinstance(momentum, bool)
+        or not isinstance(momentum, numbers.Real)
+        or not 0.0 <= momentum < 1.0
+    ):
         raise ValueError(
             "bn_momentum must be a number in [0, 1), e.g. 0.99 (Keras's "
-            f"default) or 0.9 (PyTorch's default); got {momentum!r}.")
+            f"default) or 0.9 (PyTorch's default); got {momentum!r}."
+        )
     if not isinstance(fused, bool):
-        raise TypeError(
-            f"fused_batchnorm must be True or False; got {fused!r}.")
+        raise TypeError(f"fused_batchnorm must be True or False; got {fused!r}.")
     return float(momentum), fused
 
 
@@ -217,10 +233,38 @@ def batch_normalization(momentum=0.99, fused=False, name=None):
     return layer(momentum=momentum, name=name)
 
 
+def batchnorm_layers(model):
+    """Every BatchNormalization layer inside a model, however deeply nested.
+
+    Walks ``model.layers`` in order and, depth first, the ``layers`` of every
+    model inside it (a ``Sequential``, a ``ResnetBlock``, a Functional model),
+    so a ``ResNet``'s 15 layers come out block by block: ``bn1``, ``bn2``
+    (and ``down_bn``) of each block, then ``final_bn``. Subclasses such as
+    ``FusedBatchNormalization`` count. Notebook 05 writes this function; later
+    notebooks import it from here to read or set every layer's ``momentum``
+    and moving statistics.
+
+    Example::
+
+        model = ResNet([2, 2, 2], 10)
+        model.build((None, 28, 28, 1))
+        len(batchnorm_layers(model))                          # 15
+        for layer in batchnorm_layers(model):
+            layer.momentum = 0.9
+    """
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        elif hasattr(layer, "layers"):
+            found.extend(batchnorm_layers(layer))
+    return found
+
+
 # ---------------------------------------------------------------- layers ----
 
-def conv3x3(channels, stride=1, kernel=(3, 3), kernel_initializer=None,
-            name=None):
+
+def conv3x3(channels, stride=1, kernel=(3, 3), kernel_initializer=None, name=None):
     """The article's convolution: 'same' padding, no bias, random kernels.
 
     Returns a ``keras.layers.Conv2D`` with ``channels`` filters, a 3x3 kernel
@@ -237,8 +281,14 @@ def conv3x3(channels, stride=1, kernel=(3, 3), kernel_initializer=None,
     channels = _positive_int(channels, "channels", "conv3x3", 16)
     stride = _positive_int(stride, "stride", "conv3x3", "1 or 2")
     return keras.layers.Conv2D(
-        channels, kernel, strides=stride, padding="same", use_bias=False,
-        kernel_initializer=_new_initializer(kernel_initializer), name=name)
+        channels,
+        kernel,
+        strides=stride,
+        padding="same",
+        use_bias=False,
+        kernel_initializer=_new_initializer(kernel_initializer),
+        name=name,
+    )
 
 
 def resnet_block_plan(block_list, initial_filters=16):
@@ -256,8 +306,7 @@ def resnet_block_plan(block_list, initial_filters=16):
             print(step)   # {'stage': 0, 'block': 0, 'in_channels': 16, ...}
     """
     block_list = _check_block_list(block_list)
-    initial_filters = _positive_int(
-        initial_filters, "initial_filters", "ResNet", 16)
+    initial_filters = _positive_int(initial_filters, "initial_filters", "ResNet", 16)
     plan = []
     in_channels = out_channels = initial_filters
     for stage, num_blocks in enumerate(block_list):
@@ -268,9 +317,16 @@ def resnet_block_plan(block_list, initial_filters=16):
                 # The article's rule. It is always False: only a stage's
                 # first block changes the channels, and that case is above.
                 strides, residual_path = 1, in_channels != out_channels
-            plan.append({"stage": stage, "block": block,
-                         "in_channels": in_channels, "channels": out_channels,
-                         "strides": strides, "residual_path": residual_path})
+            plan.append(
+                {
+                    "stage": stage,
+                    "block": block,
+                    "in_channels": in_channels,
+                    "channels": out_channels,
+                    "strides": strides,
+                    "residual_path": residual_path,
+                }
+            )
             in_channels = out_channels
         out_channels *= 2
     return plan
@@ -294,48 +350,56 @@ class ResnetBlock(keras.Model):
         y = block(keras.ops.ones((1, 28, 28, 16)))    # shape (1, 14, 14, 32)
     """
 
-    def __init__(self, channels, strides=1, residual_path=False,
-                 kernel_initializer=None, bn_momentum=0.99,
-                 fused_batchnorm=False, **kwargs):
+    def __init__(
+        self,
+        channels,
+        strides=1,
+        residual_path=False,
+        kernel_initializer=None,
+        bn_momentum=0.99,
+        fused_batchnorm=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.channels = _positive_int(channels, "channels", "ResnetBlock", 16)
-        self.strides = _positive_int(strides, "strides", "ResnetBlock",
-                                     "1 or 2")
+        self.strides = _positive_int(strides, "strides", "ResnetBlock", "1 or 2")
         if not isinstance(residual_path, bool):
-            raise TypeError("ResnetBlock: residual_path must be True or "
-                            f"False; got {residual_path!r}.")
+            raise TypeError(
+                f"ResnetBlock: residual_path must be True or False; got {residual_path!r}."
+            )
         self.residual_path = residual_path
         self.kernel_initializer = (
-            None if kernel_initializer is None
-            else keras.initializers.get(kernel_initializer))
+            None if kernel_initializer is None else keras.initializers.get(kernel_initializer)
+        )
         self.input_channels = None  # set by build()
-        self.bn_momentum, self.fused_batchnorm = _check_bn_options(
-            bn_momentum, fused_batchnorm)
+        self.bn_momentum, self.fused_batchnorm = _check_bn_options(bn_momentum, fused_batchnorm)
         # Same layers, same order as the article (this fixes weight order).
-        self.conv1 = conv3x3(self.channels, self.strides,
-                             kernel_initializer=self.kernel_initializer)
+        self.conv1 = conv3x3(
+            self.channels, self.strides, kernel_initializer=self.kernel_initializer
+        )
         self.bn1 = batch_normalization(bn_momentum, fused_batchnorm)
-        self.conv2 = conv3x3(self.channels,
-                             kernel_initializer=self.kernel_initializer)
+        self.conv2 = conv3x3(self.channels, kernel_initializer=self.kernel_initializer)
         self.bn2 = batch_normalization(bn_momentum, fused_batchnorm)
         if residual_path:
             self.down_conv = conv3x3(
-                self.channels, self.strides, kernel=(1, 1),
-                kernel_initializer=self.kernel_initializer)
+                self.channels,
+                self.strides,
+                kernel=(1, 1),
+                kernel_initializer=self.kernel_initializer,
+            )
             self.down_bn = batch_normalization(bn_momentum, fused_batchnorm)
 
     def build(self, input_shape):
-        shape = _check_images(input_shape, f"ResnetBlock '{self.name}'",
-                              building=True)
+        shape = _check_images(input_shape, f"ResnetBlock '{self.name}'", building=True)
         in_channels = shape[-1]
-        if not self.residual_path and (in_channels != self.channels
-                                       or self.strides != 1):
+        if not self.residual_path and (in_channels != self.channels or self.strides != 1):
             raise ValueError(
                 f"ResnetBlock '{self.name}': without a residual path the "
                 f"input is added to the output as it is, so it needs "
                 f"{self.channels} channels and strides=1; got {in_channels} "
                 f"channels and strides={self.strides}. "
-                "Use residual_path=True.")
+                "Use residual_path=True."
+            )
         self.bn1.build(shape)
         self.conv1.build(shape)
         inner_shape = self.conv1.compute_output_shape(shape)
@@ -347,8 +411,7 @@ class ResnetBlock(keras.Model):
         self.input_channels = in_channels
 
     def call(self, inputs, training=None):
-        _check_images(inputs.shape, f"ResnetBlock '{self.name}'",
-                      channels=self.input_channels)
+        _check_images(inputs.shape, f"ResnetBlock '{self.name}'", channels=self.input_channels)
         residual = inputs
         x = self.bn1(inputs, training=training)
         x = ops.relu(x)
@@ -364,14 +427,16 @@ class ResnetBlock(keras.Model):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "channels": self.channels,
-            "strides": self.strides,
-            "residual_path": self.residual_path,
-            "kernel_initializer": _initializer_config(self.kernel_initializer),
-            "bn_momentum": self.bn_momentum,
-            "fused_batchnorm": self.fused_batchnorm,
-        })
+        config.update(
+            {
+                "channels": self.channels,
+                "strides": self.strides,
+                "residual_path": self.residual_path,
+                "kernel_initializer": _initializer_config(self.kernel_initializer),
+                "bn_momentum": self.bn_momentum,
+                "fused_batchnorm": self.fused_batchnorm,
+            }
+        )
         return config
 
 
@@ -397,31 +462,42 @@ class ResNet(keras.Model):
         model.count_params()                            # 175898
     """
 
-    def __init__(self, block_list, num_classes, initial_filters=16,
-                 kernel_initializer=None, bn_momentum=0.99,
-                 fused_batchnorm=False, **kwargs):
+    def __init__(
+        self,
+        block_list,
+        num_classes,
+        initial_filters=16,
+        kernel_initializer=None,
+        bn_momentum=0.99,
+        fused_batchnorm=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         plan = resnet_block_plan(block_list, initial_filters)  # checks both
-        self.num_classes = _positive_int(num_classes, "num_classes",
-                                         "ResNet", 10)
+        self.num_classes = _positive_int(num_classes, "num_classes", "ResNet", 10)
         self.initial_filters = int(initial_filters)
         self.kernel_initializer = (
-            None if kernel_initializer is None
-            else keras.initializers.get(kernel_initializer))
+            None if kernel_initializer is None else keras.initializers.get(kernel_initializer)
+        )
         self.input_channels = None  # channels of the images; set by build()
-        self.bn_momentum, self.fused_batchnorm = _check_bn_options(
-            bn_momentum, fused_batchnorm)
+        self.bn_momentum, self.fused_batchnorm = _check_bn_options(bn_momentum, fused_batchnorm)
         self.num_blocks = len(block_list)
         self.block_list = [int(n) for n in block_list]
         self.conv_initial = conv3x3(
-            self.initial_filters, kernel_initializer=self.kernel_initializer)
+            self.initial_filters, kernel_initializer=self.kernel_initializer
+        )
         self.blocks = keras.Sequential(name="dynamic-blocks")
         for step in plan:
-            self.blocks.add(ResnetBlock(
-                step["channels"], strides=step["strides"],
-                residual_path=step["residual_path"],
-                kernel_initializer=self.kernel_initializer,
-                bn_momentum=bn_momentum, fused_batchnorm=fused_batchnorm))
+            self.blocks.add(
+                ResnetBlock(
+                    step["channels"],
+                    strides=step["strides"],
+                    residual_path=step["residual_path"],
+                    kernel_initializer=self.kernel_initializer,
+                    bn_momentum=bn_momentum,
+                    fused_batchnorm=fused_batchnorm,
+                )
+            )
         # The article's loop counters end with these values.
         self.in_channels = plan[-1]["channels"]
         self.out_channels = 2 * plan[-1]["channels"]
@@ -431,9 +507,13 @@ class ResNet(keras.Model):
 
     def _check_inputs(self, shape, building=False):
         return _check_images(
-            shape, f"ResNet '{self.name}'", channels=self.input_channels,
+            shape,
+            f"ResNet '{self.name}'",
+            channels=self.input_channels,
             min_size=_min_image_size(self.block_list),
-            why=_size_reason(self.block_list), building=building)
+            why=_size_reason(self.block_list),
+            building=building,
+        )
 
     def build(self, input_shape):
         shape = self._check_inputs(input_shape, building=True)
@@ -459,21 +539,29 @@ class ResNet(keras.Model):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "block_list": list(self.block_list),
-            "num_classes": self.num_classes,
-            "initial_filters": self.initial_filters,
-            "kernel_initializer": _initializer_config(self.kernel_initializer),
-            "bn_momentum": self.bn_momentum,
-            "fused_batchnorm": self.fused_batchnorm,
-        })
+        config.update(
+            {
+                "block_list": list(self.block_list),
+                "num_classes": self.num_classes,
+                "initial_filters": self.initial_filters,
+                "kernel_initializer": _initializer_config(self.kernel_initializer),
+                "bn_momentum": self.bn_momentum,
+                "fused_batchnorm": self.fused_batchnorm,
+            }
+        )
         return config
 
 
-def build_functional_resnet(block_list=(2, 2, 2), num_classes=10,
-                            input_shape=(28, 28, 1), initial_filters=16,
-                            kernel_initializer=None, bn_momentum=0.99,
-                            fused_batchnorm=False, name="resnet_functional"):
+def build_functional_resnet(
+    block_list=(2, 2, 2),
+    num_classes=10,
+    input_shape=(28, 28, 1),
+    initial_filters=16,
+    kernel_initializer=None,
+    bn_momentum=0.99,
+    fused_batchnorm=False,
+    name="resnet_functional",
+):
     """The same network as ``ResNet``, built with the Functional API.
 
     The graph is keras.Input -> conv_initial -> one ResnetBlock per entry of
@@ -494,22 +582,29 @@ def build_functional_resnet(block_list=(2, 2, 2), num_classes=10,
     if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 3:
         raise ValueError(
             "build_functional_resnet: input_shape must be (height, width, "
-            f"channels), e.g. (28, 28, 1); got {input_shape!r}.")
+            f"channels), e.g. (28, 28, 1); got {input_shape!r}."
+        )
     _check_bn_options(bn_momentum, fused_batchnorm)
-    _check_images((None, *input_shape), "build_functional_resnet",
-                  min_size=_min_image_size(block_list),
-                  why=_size_reason(block_list), building=True)
+    _check_images(
+        (None, *input_shape),
+        "build_functional_resnet",
+        min_size=_min_image_size(block_list),
+        why=_size_reason(block_list),
+        building=True,
+    )
 
     inputs = keras.Input(shape=tuple(input_shape), name="images")
-    x = conv3x3(initial_filters, kernel_initializer=kernel_initializer,
-                name="conv_initial")(inputs)
+    x = conv3x3(initial_filters, kernel_initializer=kernel_initializer, name="conv_initial")(inputs)
     for step in plan:
         x = ResnetBlock(
-            step["channels"], strides=step["strides"],
+            step["channels"],
+            strides=step["strides"],
             residual_path=step["residual_path"],
             kernel_initializer=kernel_initializer,
-            bn_momentum=bn_momentum, fused_batchnorm=fused_batchnorm,
-            name=f"stage{step['stage']}_block{step['block']}")(x)
+            bn_momentum=bn_momentum,
+            fused_batchnorm=fused_batchnorm,
+            name=f"stage{step['stage']}_block{step['block']}",
+        )(x)
     x = batch_normalization(bn_momentum, fused_batchnorm, name="final_bn")(x)
     x = keras.layers.ReLU(name="final_relu")(x)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)

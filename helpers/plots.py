@@ -5,6 +5,7 @@ and returns nothing, so a notebook cell shows the picture exactly once. (A
 trailing ``;`` is not enough: nbval runs cells without history, where IPython
 ignores it.) Drawing directly with matplotlib? End the cell with ``plt.show()``.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -27,7 +28,8 @@ def _as_images(images):
     if images.ndim != 3:
         raise ValueError(
             f"expected images of shape (n, height, width) or (n, height, width, 1), "
-            f"got {images.shape}")
+            f"got {images.shape}"
+        )
     return images
 
 
@@ -53,8 +55,11 @@ def show_images(images, labels=None, predictions=None, class_names=CLASS_NAMES, 
         ax.imshow(images[i], cmap="gray_r")
         if predictions is not None and labels is not None:
             right = predictions[i] == labels[i]
-            ax.set_title(f"{class_names[predictions[i]]}\n({class_names[labels[i]]})",
-                         fontsize=8, color="green" if right else "red")
+            ax.set_title(
+                f"{class_names[predictions[i]]}\n({class_names[labels[i]]})",
+                fontsize=8,
+                color="green" if right else "red",
+            )
         elif labels is not None:
             ax.set_title(class_names[labels[i]], fontsize=8)
     _finish(fig)
@@ -106,10 +111,12 @@ def plot_probabilities(images, probabilities, labels, class_names=CLASS_NAMES):
     if probabilities.shape != (len(images), len(class_names)):
         raise ValueError(
             f"expected probabilities of shape ({len(images)}, {len(class_names)}), "
-            f"got {probabilities.shape}")
+            f"got {probabilities.shape}"
+        )
     n = len(images)
-    fig, axes = plt.subplots(n, 2, figsize=(8, 1.6 * n), squeeze=False,
-                             gridspec_kw={"width_ratios": [1, 4]})
+    fig, axes = plt.subplots(
+        n, 2, figsize=(8, 1.6 * n), squeeze=False, gridspec_kw={"width_ratios": [1, 4]}
+    )
     for i in range(n):
         axes[i, 0].imshow(images[i], cmap="gray_r")
         axes[i, 0].axis("off")
@@ -126,7 +133,10 @@ def plot_probabilities(images, probabilities, labels, class_names=CLASS_NAMES):
     _finish(fig)
 
 
-def confusion_matrix(labels, predictions, num_classes=len(CLASS_NAMES)):
+NUM_CLASSES = len(CLASS_NAMES)
+
+
+def confusion_matrix(labels, predictions, num_classes=NUM_CLASSES):
     """Count how often each true class (row) was predicted as each class (column).
 
     The diagonal holds the right answers; everything off it is a mistake, and
@@ -141,11 +151,13 @@ def confusion_matrix(labels, predictions, num_classes=len(CLASS_NAMES)):
     if labels.shape != predictions.shape:
         raise ValueError(
             f"labels and predictions must have the same shape, got {labels.shape} and "
-            f"{predictions.shape}")
+            f"{predictions.shape}"
+        )
     for name, values in (("labels", labels), ("predictions", predictions)):
         if values.size and (values.min() < 0 or values.max() >= num_classes):
-            raise ValueError(f"{name} must be in 0..{num_classes - 1}, found "
-                             f"{values.min()}..{values.max()}")
+            raise ValueError(
+                f"{name} must be in 0..{num_classes - 1}, found {values.min()}..{values.max()}"
+            )
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (labels, predictions), 1)
     return matrix
@@ -170,8 +182,15 @@ def plot_confusion_matrix(labels, predictions, class_names=CLASS_NAMES):
     for i in ticks:
         for j in ticks:
             if matrix[i, j]:
-                ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
-                        color="white" if matrix[i, j] > threshold else "black")
+                ax.text(
+                    j,
+                    i,
+                    matrix[i, j],
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if matrix[i, j] > threshold else "black",
+                )
     _finish(fig)
 
 
@@ -186,5 +205,10 @@ def show_misclassified(images, labels, predictions, n=16, class_names=CLASS_NAME
     wrong = np.flatnonzero(labels != predictions)[:n]
     if len(wrong) == 0:
         raise ValueError("no misclassified images: every prediction is right")
-    show_images(np.asarray(images)[wrong], labels[wrong], predictions[wrong],
-                class_names=class_names, ncols=ncols)
+    show_images(
+        np.asarray(images)[wrong],
+        labels[wrong],
+        predictions[wrong],
+        class_names=class_names,
+        ncols=ncols,
+    )

@@ -1,12 +1,18 @@
-"""helpers.checks.nb08: notebook 08's checkers accept the worked answers and
-reject the common mistakes with a message that says what was expected."""
+"""Notebook 08's checkers reject each common mistake with a message that says what was expected.
+
+The worked solutions and the lesson's stubs are run by tests/test_checks.py. The mistaken
+classes are the solutions' (``TrainStepResNet``, ``AccumulatingResNet``) with their
+``train_step`` replaced (``solutions.mistake``); ``step`` writes a training step with one
+thing switched to a mistake.
+"""
+
 import re
 
 import pytest
 import tensorflow as tf
+from solutions import mistake
 
 from helpers import checks
-from helpers.models import ResNet
 
 
 def expect(capsys, checker, answer, message):
@@ -20,29 +26,19 @@ def expect(capsys, checker, answer, message):
         assert out.startswith("✅"), out
 
 
-class TrainStepResNet(ResNet):
-    """Notebook 08's way 2, which exercises 2 and 3 build on."""
+class Forward:
+    """The first half of notebook 08's train_step: the forward pass and the gradients."""
 
-    def _update_loss_metric(self, loss, images):
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss, sample_weight=tf.shape(images)[0])
-
-    def _forward(self, data):
+    def forward(self, data):
         images, labels = data
         with tf.GradientTape() as tape:
             logits = self(images, training=True)
             loss = self.compute_loss(x=images, y=labels, y_pred=logits, training=True)
         return images, labels, logits, loss, tape.gradient(loss, self.trainable_variables)
 
-    def train_step(self, data):
-        images, labels, logits, loss, gradients = self._forward(data)
-        self.optimizer.apply(gradients, self.trainable_variables)
-        self._update_loss_metric(loss, images)
-        return self.compute_metrics(images, labels, logits)
-
 
 # ------------------------------------------------------------ exercise 1 ----
+
 
 def step(training=True, apply=True, returns="loss"):
     def one_training_step(model, optimizer, loss_fn, images, labels):
@@ -53,41 +49,35 @@ def step(training=True, apply=True, returns="loss"):
         if apply:
             optimizer.apply(gradients, model.trainable_variables)
         return {"loss": loss, "none": None}[returns]
+
     return one_training_step
 
 
-@pytest.mark.parametrize("answer, message", [
-    (step(), None),
-    (step(returns="none"), "returned None"),
-    (step(training=False), "training=True"),
-    (step(apply=False), "made 0 steps"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (step(returns="none"), "returned None"),
+        (step(training=False), "training=True"),
+        (step(apply=False), "made 0 steps"),
+    ],
+)
 def test_one_training_step(capsys, answer, message):
     expect(capsys, checks.one_training_step, answer, message)
 
 
 # ------------------------------------------------------------ exercise 2 ----
 
-class GradNormResNet(TrainStepResNet):
-    def train_step(self, data):
-        images, labels, logits, loss, gradients = self._forward(data)
-        self.optimizer.apply(gradients, self.trainable_variables)
-        self._update_loss_metric(loss, images)
-        logs = self.compute_metrics(images, labels, logits)
-        logs["grad_norm"] = tf.linalg.global_norm(gradients)
-        return logs
 
-
-class GradNormOnly(TrainStepResNet):
+class GradNormOnly(Forward):
     def train_step(self, data):
-        images, labels, logits, loss, gradients = self._forward(data)
+        images, labels, logits, loss, gradients = self.forward(data)
         self.optimizer.apply(gradients, self.trainable_variables)
         return {"grad_norm": tf.linalg.global_norm(gradients)}
 
 
-class GradNormAfterClipping(TrainStepResNet):
+class GradNormAfterClipping(Forward):
     def train_step(self, data):
-        images, labels, logits, loss, gradients = self._forward(data)
+        images, labels, logits, loss, gradients = self.forward(data)
         gradients, _ = tf.clip_by_global_norm(gradients, 1e-3)
         self.optimizer.apply(gradients, self.trainable_variables)
         self._update_loss_metric(loss, images)
@@ -96,59 +86,40 @@ class GradNormAfterClipping(TrainStepResNet):
         return logs
 
 
-@pytest.mark.parametrize("answer, message", [
-    (GradNormResNet, None),
-    (TrainStepResNet, "expected 'grad_norm'"),
-    (GradNormOnly, "no longer updates them"),
-    (GradNormAfterClipping, "grad_norm for one batch"),
-])
-def test_grad_norm_train_step(capsys, answer, message):
-    expect(capsys, checks.grad_norm_train_step, answer, message)
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (mistake("08", "TrainStepResNet", GradNormOnly), "no longer updates them"),
+        (mistake("08", "TrainStepResNet", GradNormAfterClipping), "grad_norm for one batch"),
+    ],
+)
+def test_grad_norm_train_step(solutions, capsys, make, message):
+    expect(capsys, checks.grad_norm_train_step, make(solutions), message)
 
 
 # ------------------------------------------------------------ exercise 3 ----
 
-class AccumulatingResNet(TrainStepResNet):
-    def __init__(self, *args, accumulate=4, mean=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.accumulate, self.mean = accumulate, mean
 
-    def build(self, input_shape):
-        super().build(input_shape)
-        self.gradient_sums = [self.add_weight(shape=v.shape, initializer="zeros", trainable=False,
-                                              name=f"gradient_sum_{i}")
-                              for i, v in enumerate(self.trainable_variables)]
-        self.batches_seen = self.add_weight(shape=(), initializer="zeros", dtype="int32",
-                                            trainable=False, name="batches_seen")
+class SumNotMean(Forward):
+    """Applies the sum of the gradients of `accumulate` batches, not their mean."""
 
     def train_step(self, data):
-        images, labels, logits, loss, gradients = self._forward(data)
+        images, labels, logits, loss, gradients = self.forward(data)
         for total, gradient in zip(self.gradient_sums, gradients):
             total.assign_add(gradient)
         self.batches_seen.assign_add(1)
 
-        def apply():
-            scale = self.accumulate if self.mean else 1
-            self.optimizer.apply([t / scale for t in self.gradient_sums], self.trainable_variables)
+        def apply_sum():
+            self.optimizer.apply(list(self.gradient_sums), self.trainable_variables)
             for total in self.gradient_sums:
                 total.assign(tf.zeros_like(total))
             return tf.constant(True)
 
-        tf.cond(self.batches_seen % self.accumulate == 0, apply, lambda: tf.constant(False))
+        tf.cond(self.batches_seen % self.accumulate == 0, apply_sum, lambda: tf.constant(False))
         self._update_loss_metric(loss, images)
         return self.compute_metrics(images, labels, logits)
 
 
-class Stub(TrainStepResNet):
-    def __init__(self, *args, accumulate=4, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.accumulate = accumulate
-
-
-@pytest.mark.parametrize("answer, message", [
-    (AccumulatingResNet, None),
-    (Stub, "expected no step yet"),
-    (lambda *a, **k: AccumulatingResNet(*a, mean=False, **k), "mean of the 2"),
-])
-def test_accumulating_train_step(capsys, answer, message):
-    expect(capsys, checks.accumulating_train_step, answer, message)
+def test_accumulating_train_step_wants_the_mean(solutions, capsys):
+    answer = mistake("08", "AccumulatingResNet", SumNotMean)(solutions)
+    expect(capsys, checks.accumulating_train_step, answer, "mean of the 2")

@@ -1,12 +1,13 @@
 """helpers.plots: each function draws the figure a notebook expects, or says what is wrong."""
+
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from helpers import plots  # noqa: E402
+from helpers import plots
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +21,7 @@ def test_show_images_titles_with_class_names_and_marks_mistakes():
     images = np.zeros((3, 28, 28, 1), np.float32)
     assert plots.show_images(images, [0, 9, 2], predictions=[0, 9, 3], ncols=2) is None
     axes = plt.gcf().axes
-    assert len(axes) == 4                       # 2 x 2 grid, the last one blank
+    assert len(axes) == 4  # 2 x 2 grid, the last one blank
     titles = [ax.get_title() for ax in axes[:3]]
     assert titles == ["T-shirt/top\n(T-shirt/top)", "Ankle boot\n(Ankle boot)", "Dress\n(Pullover)"]
     colors = [ax.title.get_color() for ax in axes[:3]]
@@ -28,7 +29,9 @@ def test_show_images_titles_with_class_names_and_marks_mistakes():
 
 
 def test_show_images_rejects_wrong_shapes():
-    with pytest.raises(ValueError, match=r"expected images of shape \(n, height, width\).*got \(28, 28\)"):
+    with pytest.raises(
+        ValueError, match=r"expected images of shape \(n, height, width\).*got \(28, 28\)"
+    ):
         plots.show_images(np.zeros((28, 28)))
 
 
@@ -51,13 +54,19 @@ def test_plot_probabilities_colors_truth_and_wrong_guess():
     probs[0, 3], probs[1, 5] = 0.82, 0.82
     plots.plot_probabilities(np.zeros((2, 28, 28)), probs, labels=[3, 4])
     bars = [ax for ax in plt.gcf().axes if ax.patches]
-    first, second = ([matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches] for ax in bars)
+    first, second = (
+        [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches] for ax in bars
+    )
     assert first[3] == matplotlib.colors.to_hex("tab:green")
-    assert second[4] == matplotlib.colors.to_hex("tab:green") and second[5] == matplotlib.colors.to_hex("tab:red")
+    assert second[4] == matplotlib.colors.to_hex("tab:green") and second[
+        5
+    ] == matplotlib.colors.to_hex("tab:red")
 
 
 def test_plot_probabilities_checks_shape():
-    with pytest.raises(ValueError, match=r"expected probabilities of shape \(2, 10\), got \(2, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"expected probabilities of shape \(2, 10\), got \(2, 5\)"
+    ):
         plots.plot_probabilities(np.zeros((2, 28, 28)), np.zeros((2, 5)), [0, 1])
 
 

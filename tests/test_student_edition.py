@@ -1,13 +1,12 @@
 """The student edition keeps every lesson and exercise, and no solution or output."""
+
 import json
-import sys
 from pathlib import Path
 
+import make_student_edition  # tools/ is on pytest's pythonpath (pyproject.toml)
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import make_student_edition  # noqa: E402
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
@@ -49,8 +48,12 @@ def test_every_exercise_cell_is_kept_unchanged(edition):
 
 
 def test_no_solution_code_and_no_link_to_solutions(edition):
-    solution_cells = [source(c) for path in SOLUTIONS for c in cells(path)
-                      if "solution" in c.get("metadata", {}).get("tags", [])]
+    solution_cells = [
+        source(c)
+        for path in SOLUTIONS
+        for c in cells(path)
+        if "solution" in c.get("metadata", {}).get("tags", [])
+    ]
     assert solution_cells, "the solutions notebooks tag their answers with 'solution'"
     text = "\n".join(source(c) for p in (edition / "notebooks").glob("*.ipynb") for c in cells(p))
     for solution in solution_cells:
@@ -60,13 +63,18 @@ def test_no_solution_code_and_no_link_to_solutions(edition):
 
 def test_cells_tagged_solution_in_a_lesson_are_removed(tmp_path):
     import nbformat
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("# EXERCISE 1\nanswer = None"),
-        nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["solution"]}),
-        nbformat.v4.new_markdown_cell("See [the answers](solutions/x.ipynb)."),
-    ])
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("# EXERCISE 1\nanswer = None"),
+            nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["solution"]}),
+            nbformat.v4.new_markdown_cell("See [the answers](solutions/x.ipynb)."),
+        ]
+    )
     path = tmp_path / "01_x.ipynb"
     nbformat.write(nb, path)
     student = make_student_edition.student_notebook(path)
     assert [c.source for c in student.cells] == [
-        "# EXERCISE 1\nanswer = None", "See your teacher's worked answers."]
+        "# EXERCISE 1\nanswer = None",
+        "See your teacher's worked answers.",
+    ]

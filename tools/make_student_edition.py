@@ -8,6 +8,7 @@ solutions replaced; no notebooks/solutions/ folder; plus what a student needs to
 run them (helpers, the data sample, the pinned requirements and `make lab`).
 `make student` runs it; tests/test_student_edition.py checks the result.
 """
+
 import re
 import shutil
 import sys
@@ -17,8 +18,17 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_LINK = re.compile(r"\[([^\]]*)\]\(solutions/[^)]*\)")
-COPIED = ["helpers", "data", "requirements.txt", "environment.yml", "pyproject.toml",
-          "Makefile", "tools/system-deps.sh", "tools/lab-overrides.json", "GLOSSARY.md"]
+COPIED = [
+    "helpers",
+    "data",
+    "requirements.txt",
+    "environment.yml",
+    "pyproject.toml",
+    "Makefile",
+    "tools/system-deps.sh",
+    "tools/lab-overrides.json",
+    "GLOSSARY.md",
+]
 
 
 def student_notebook(path):
@@ -52,7 +62,8 @@ def main(out_dir):
         "The lessons of the series, with outputs cleared: run each notebook yourself, top to\n"
         "bottom. Each ends with exercises; run the checker cell under your answer to see\n"
         "whether it is right.\n\n"
-        "    make lab      # sets everything up and opens JupyterLab on notebooks/\n")
+        "    make lab      # sets everything up and opens JupyterLab on notebooks/\n"
+    )
     print(f"student edition: {len(lessons)} notebooks in {target}")
     return target
 

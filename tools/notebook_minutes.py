@@ -5,6 +5,7 @@ Usage: .venv/bin/python tools/notebook_minutes.py [build/test-report.xml]
 `make test` writes the report. The sums (one run of each notebook, cell by cell,
 kernel start-up included) are the minutes in README's notebook table.
 """
+
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict

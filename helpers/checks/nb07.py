@@ -1,88 +1,91 @@
 """Checkers for the exercises of notebook 07 (saving, loading and serving).
 
-Each checker runs the learner's function or class on small models in a
-temporary folder (nothing is written under ``notebooks/``), then loads what
-was written the way a fresh program would: ``keras.models.load_model`` with no
-``custom_objects``, or ``tf.saved_model.load``. Keras warnings and anything the
-learner's code prints (``fit`` logs) are kept out, so a notebook cell shows
-only the verdict.
+Each checker runs the learner's function or class on small models in the
+checker's temporary folder (nothing is written under ``notebooks/``), then
+loads what was written the way a fresh program would: ``keras.models.load_model``
+with no ``custom_objects``, or ``tf.saved_model.load``.
 """
-import contextlib
-import io
+
 import json
 import os
-import re
-import tempfile
-import warnings
 import zipfile
 
 import numpy as np
 
-from helpers.checks.core import NotYet, expect_equal, layers_of_type, verdict
+from helpers.checks import core
+from helpers.checks.core import NotYet, verdict
 
-__all__ = ["save_and_reload", "registered_dropout_net", "resume_from_checkpoint",
-           "export_classifier"]
+__all__ = [
+    "save_and_reload",
+    "registered_dropout_net",
+    "resume_from_checkpoint",
+    "export_classifier",
+]
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-# --- small tools -------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _sandbox():
-    """A temporary folder, with Keras warnings and the learner's printing kept out."""
-    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings(), \
-            contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield folder
+NET = "DropoutTinyNet(units=16, dropout=0.5)"
 
 
-def _reason(error, folder, limit=300):
-    """The first informative line of an error, without the temporary folder's path."""
-    lines = [ANSI.sub("", line).strip() for line in str(error).splitlines()]
-    lines = [line for line in lines if line]
-    if len(lines) > 1 and lines[0].startswith("Exception encountered when calling"):
-        lines = lines[1:]
-    text = lines[0] if lines else ""
-    text = text.replace(folder + os.sep, "").replace(folder, "<folder>")
-    return text if len(text) <= limit else text[:limit] + "…"
+def images(n, seed=0):
+    """``n`` random 28 x 28 x 1 images."""
+    return core.tiny_data(n, (28, 28, 1), seed=seed)[0]
 
 
-def _call(function, *args, folder, what):
-    """Call the learner's code; any error becomes ``NotYet`` naming ``what``."""
-    try:
-        return function(*args)
-    except NotYet:
-        raise
-    except Exception as error:
-        raise NotYet(f"{what} raised {type(error).__name__}: {_reason(error, folder)}") from None
+def dropout_rates(model):
+    return [layer.rate for layer in core.layers_of_type(model, "Dropout")]
 
 
-def _numpy(tensor, what):
-    import keras
+# fmt: off
+SAVED_BLOCK = [  # (symptom, hint) over what save_and_reload(block, path) returned and wrote
+    (lambda f: f.loaded is None, "save_and_reload returned None; expected the model loaded back from the file (did you forget `return keras.models.load_model(path)`?)"),
+    (lambda f: f.loaded is f.block, "save_and_reload returned the very model it was given; return what keras.models.load_model(path) gives back"),
+    (lambda f: not os.path.isfile(f.path), "no file was written at `path`; save with model.save(path)"),
+    (lambda f: f.files is None, "the file at `path` is not a .keras archive; save with model.save(path), not save_weights or export"),
+    (lambda f: "config.json" not in f.files, "the .keras file holds {files}, with no config.json; save the whole model with model.save(path)"),
+    (lambda f: f.registered != "keras_models>ResnetBlock", "the registered_name in config.json: expected keras_models>ResnetBlock, found {registered}."),
+    (lambda f: not f.is_block, "save_and_reload returned a {kind}, expected a ResnetBlock: return keras.models.load_model(path)"),
+    (lambda f: f.settings != (32, 2, True), "the reloaded block's (channels, strides, residual_path): expected (32, 2, True), found {settings}."),
+    (lambda f: not np.array_equal(f.before, core.output_of(f.loaded, f.x, "the reloaded block on a batch")), "the reloaded block gives different outputs from the original: were the weights saved (model.save) and loaded (keras.models.load_model)?"),
+]
+DROPOUT_NET = [  # (what, measure, expected, hint)
+    ("the Dense layers' units of " + NET + " (sorted)", lambda m: sorted(core.units(m)), [10, 16], "hidden = Dense(units, relu), classifier = Dense(10)"),
+    ("the Dropout rates in " + NET, dropout_rates, [0.5], "create keras.layers.Dropout(dropout) in __init__ and call it after hidden"),
+]
+DROPOUT_NET_MISTAKES = [  # (symptom, hint)
+    (lambda f: not f.inference_agrees, "two calls " + NET + "(x) differ: outside training the Dropout must do nothing"),
+    (lambda f: not f.training_varies, "two calls with training=True give the same output: does call pass `training` on to the Dropout layer?"),
+    (lambda f: ">" not in f.name, "DropoutTinyNet is not registered, so load_model cannot find it by name ('Could not locate class'). Decorate the class with @keras.saving.register_keras_serializable(package=...)"),
+]
+NET_CONFIG = [  # (symptom, hint) over the model's get_config()
+    (lambda f: f.units != 16, "get_config() of " + NET + " holds units={units!r}, expected 16: without it, from_config re-creates the model with the default. Add 'units' in get_config: config.update(...)"),
+    (lambda f: f.dropout != 0.5, "get_config() of " + NET + " holds dropout={dropout!r}, expected 0.5: without it, from_config re-creates the model with the default. Add 'dropout' in get_config: config.update(...)"),
+]
+LOADED_NET = [  # (symptom, hint) over the model that load_model(path) brought back
+    (lambda f: type(f.loaded).__name__ != f.cls, "the class of the loaded model: expected {cls}, found {kind}."),
+    (lambda f: dropout_rates(f.loaded) != [0.5], "the Dropout rates of the loaded model: expected [0.5], found {rates}."),
+    (lambda f: not np.array_equal(core.to_numpy(f.loaded(f.x), "the loaded model"), f.logits), "the loaded model predicts differently from the saved one"),
+]
+RESUMED = [  # (symptom, hint) over what resume(checkpoint_path, x, y) returned
+    (lambda f: f.model is None, "resume returned None; expected the model it trained (did you forget `return model`?)"),
+    (lambda f: not f.is_model, "resume returned a {kind}; expected a keras.Model"),
+    (lambda f: f.optimizer is None, "the returned model has no optimizer: load the whole model with keras.models.load_model(checkpoint_path), which restores it compiled"),
+    (lambda f: f.same_weights, "the returned model has exactly the checkpoint's weights: train it for one more epoch with fit(x, y, batch_size=32, epochs=1)"),
+    (lambda f: f.steps == 2, "the optimizer counted 2 steps: it started again from 0. load_model already restores the compiled optimizer and its state; do not call compile again"),
+]
+# fmt: on
 
-    if tensor is None:
-        raise NotYet(f"{what} returned None; expected a tensor (does `call` end with `return ...`?)")
-    return np.asarray(keras.ops.convert_to_numpy(tensor))
+
+def _archive_files(path):
+    """The names in the .keras (zip) archive at ``path``; None if it is not one."""
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        return sorted(archive.namelist())
 
 
-def _small_classifier(seed=0):
-    """A compiled Flatten -> Dense(10) logits model for 28 x 28 x 1 images."""
-    import keras
+def _registered_name(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json")).get("registered_name")
 
-    keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Flatten(),
-                              keras.layers.Dense(10)], name="small_classifier")
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    return model
-
-
-def _images(n, seed=0):
-    return np.random.default_rng(seed).random((n, 28, 28, 1), dtype=np.float32)
-
-
-# --- Exercise 1 ----------------------------------------------------------------------------
 
 @verdict
 def save_and_reload(function):
@@ -90,62 +93,32 @@ def save_and_reload(function):
 
     Runs it on ``helpers.models.ResnetBlock(32, strides=2, residual_path=True)``
     (called on a batch, so it is built) with a ``.keras`` path in a temporary
-    folder. Checks that a ``.keras`` file was written there, that it names the
-    class ``keras_models>ResnetBlock``, and that the returned object is a new
-    ``ResnetBlock`` with the same settings and identical outputs.
+    folder, and reads the table ``SAVED_BLOCK``: a ``.keras`` file naming the class
+    ``keras_models>ResnetBlock``, and a new ``ResnetBlock`` with the same settings and
+    identical outputs returned.
 
     Example::
 
         checks.save_and_reload(save_and_reload)
     """
-    import keras
-
     from helpers.models import ResnetBlock
 
-    if not callable(function):
-        raise NotYet(f"expected a function save_and_reload(model, path), found {type(function).__name__}")
-    x = _images(2)[..., [0] * 16]          # (2, 28, 28, 16): 16 channels for the block
-    with _sandbox() as folder:
-        block = ResnetBlock(32, strides=2, residual_path=True)
-        before = _numpy(block(x), "the block")
-        path = os.path.join(folder, "block.keras")
-        loaded = _call(function, block, path, folder=folder, what="save_and_reload(block, path)")
-        if loaded is None:
-            raise NotYet("save_and_reload returned None; expected the model loaded back from the "
-                         "file (did you forget `return keras.models.load_model(path)`?)")
-        if loaded is block:
-            raise NotYet("save_and_reload returned the very model it was given; return what "
-                         "keras.models.load_model(path) gives back")
-        if not os.path.isfile(path):
-            raise NotYet("no file was written at `path`; save with model.save(path)")
-        if not zipfile.is_zipfile(path):
-            raise NotYet("the file at `path` is not a .keras archive; save with model.save(path), "
-                         "not save_weights or export")
-        with zipfile.ZipFile(path) as archive:
-            names = sorted(archive.namelist())
-            if "config.json" not in names:
-                raise NotYet(f"the .keras file holds {names}, with no config.json; save the whole "
-                             "model with model.save(path)")
-            registered = json.loads(archive.read("config.json")).get("registered_name")
-        expect_equal(registered, "keras_models>ResnetBlock", "the registered_name in config.json")
-        if not isinstance(loaded, ResnetBlock):
-            raise NotYet(f"save_and_reload returned a {type(loaded).__name__}, expected a "
-                         "ResnetBlock: return keras.models.load_model(path)")
-        settings = (loaded.channels, loaded.strides, loaded.residual_path)
-        expect_equal(settings, (32, 2, True), "the reloaded block's (channels, strides, residual_path)")
-        after = _numpy(_call(loaded, x, folder=folder, what="the reloaded block on a batch"),
-                       "the reloaded block")
-    if not np.array_equal(before, after):
-        raise NotYet("the reloaded block gives different outputs from the original: were the "
-                     "weights saved (model.save) and loaded (keras.models.load_model)?")
-    return ("the ResnetBlock came back from its .keras file (registered_name "
-            "'keras_models>ResnetBlock') as a new ResnetBlock with identical outputs.")
-
-
-# --- Exercise 2 ----------------------------------------------------------------------------
-
-def _dropout_rates(model):
-    return [layer.rate for layer in layers_of_type(model, "Dropout")]
+    core.expect_function(function, "save_and_reload(model, path)")
+    x = images(2)[..., [0] * 16]  # (2, 28, 28, 16): 16 channels for the block
+    block, path = ResnetBlock(32, strides=2, residual_path=True), core.scratch_path("block.keras")
+    before = core.to_numpy(block(x), "the block")
+    loaded = core.run_learner_code(function, block, path, what="save_and_reload(block, path)")
+    files = _archive_files(path) if os.path.isfile(path) else None
+    registered = _registered_name(path) if files and "config.json" in files else None
+    names = ("channels", "strides", "residual_path")
+    settings = tuple(getattr(loaded, name, None) for name in names)
+    facts = dict(loaded=loaded, block=block, path=path, files=files, registered=registered)
+    facts.update(is_block=isinstance(loaded, ResnetBlock), kind=type(loaded).__name__)
+    core.diagnose(SAVED_BLOCK, settings=settings, x=x, before=before, **facts)
+    return (
+        "the ResnetBlock came back from its .keras file (registered_name "
+        "'keras_models>ResnetBlock') as a new ResnetBlock with identical outputs."
+    )
 
 
 @verdict
@@ -153,10 +126,10 @@ def registered_dropout_net(DropoutTinyNet):
     """Exercise 07.2: ``DropoutTinyNet(units=32, dropout=0.0)``, registered, with a full config.
 
     Checks that ``DropoutTinyNet(units=16, dropout=0.5)`` gives (n, 10) logits,
-    has Dense layers of 16 and 10 units and one Dropout of rate 0.5 that is
-    active only in training; that the class is registered; that ``get_config``
-    holds ``units`` and ``dropout``; and that ``keras.models.load_model`` with
-    no ``custom_objects`` brings back the same units, dropout rate and outputs.
+    meets the spec ``DROPOUT_NET`` (Dense 16 and 10, one Dropout of 0.5), then
+    the tables ``DROPOUT_NET_MISTAKES`` (Dropout active only in training; the
+    class registered), ``NET_CONFIG`` and ``LOADED_NET``: ``keras.models.load_model``
+    with no ``custom_objects`` brings back the same model.
 
     Example::
 
@@ -166,50 +139,27 @@ def registered_dropout_net(DropoutTinyNet):
 
     if not (isinstance(DropoutTinyNet, type) and issubclass(DropoutTinyNet, keras.Model)):
         raise NotYet("expected DropoutTinyNet to be a class that subclasses keras.Model")
-    what = "DropoutTinyNet(units=16, dropout=0.5)"
-    x = _images(4)
-    with _sandbox() as folder:
-        model = _call(lambda: DropoutTinyNet(units=16, dropout=0.5), folder=folder, what=what)
-        logits = _numpy(_call(model, x, folder=folder, what=f"{what} on 4 images"),
-                        f"{what} on 4 images")
-        expect_equal(tuple(logits.shape), (4, 10), f"the output shape of {what} on 4 images")
-        units = sorted(layer.units for layer in layers_of_type(model, "Dense"))
-        expect_equal(units, [10, 16], f"the Dense layers' units of {what} (sorted)",
-                     "hidden = Dense(units, relu), classifier = Dense(10)")
-        expect_equal(_dropout_rates(model), [0.5], f"the Dropout rates in {what}",
-                     "create keras.layers.Dropout(dropout) in __init__ and call it after hidden")
-        again = _numpy(model(x), what)
-        if not np.array_equal(logits, again):
-            raise NotYet(f"two calls {what}(x) differ: outside training the Dropout must do nothing")
-        trained = [_numpy(model(x, training=True), what) for _ in range(2)]
-        if np.array_equal(trained[0], trained[1]):
-            raise NotYet("two calls with training=True give the same output: does call pass "
-                         "`training` on to the Dropout layer?")
+    x = images(4)
+    model = core.run_learner_code(lambda: DropoutTinyNet(units=16, dropout=0.5), what=NET)
+    logits = core.output_of(model, x, f"{NET} on 4 images")
+    core.expect_equal(logits.shape, (4, 10), f"the output shape of {NET} on 4 images")
+    core.expect(model, DROPOUT_NET)
+    name = keras.saving.get_registered_name(DropoutTinyNet)
+    core.diagnose(DROPOUT_NET_MISTAKES, name=name, **core.dropout_facts(model, x, NET))
+    config = core.run_learner_code(model.get_config, what="get_config()")
+    core.diagnose(NET_CONFIG, units=config.get("units"), dropout=config.get("dropout"))
+    path = core.scratch_path("dropout_tiny_net.keras")
+    core.run_learner_code(model.save, path, what="model.save(path)")
+    loaded = core.run_learner_code(
+        keras.models.load_model, path, what="keras.models.load_model(path)"
+    )
+    facts = dict(loaded=loaded, cls=DropoutTinyNet.__name__, kind=type(loaded).__name__, x=x)
+    core.diagnose(LOADED_NET, rates=dropout_rates(loaded), logits=logits, **facts)
+    return (
+        f"DropoutTinyNet is registered as '{name}'; its config keeps units=16 and "
+        "dropout=0.5, so load_model re-creates it exactly, with identical predictions."
+    )
 
-        name = keras.saving.get_registered_name(DropoutTinyNet)
-        if ">" not in name:
-            raise NotYet("DropoutTinyNet is not registered, so load_model cannot find it by name "
-                         "('Could not locate class'). Decorate the class with "
-                         "@keras.saving.register_keras_serializable(package=...)")
-        config = _call(model.get_config, folder=folder, what="get_config()")
-        for key, value in (("units", 16), ("dropout", 0.5)):
-            if config.get(key) != value:
-                raise NotYet(f"get_config() of {what} holds {key}={config.get(key)!r}, expected "
-                             f"{value}: without it, from_config re-creates the model with the "
-                             f"default. Add '{key}' in get_config: config.update(...)")
-        path = os.path.join(folder, "dropout_tiny_net.keras")
-        _call(model.save, path, folder=folder, what="model.save(path)")
-        loaded = _call(keras.models.load_model, path, folder=folder,
-                       what="keras.models.load_model(path)")
-        expect_equal(type(loaded).__name__, DropoutTinyNet.__name__, "the class of the loaded model")
-        expect_equal(_dropout_rates(loaded), [0.5], "the Dropout rates of the loaded model")
-        if not np.array_equal(_numpy(loaded(x), "the loaded model"), logits):
-            raise NotYet("the loaded model predicts differently from the saved one")
-    return (f"DropoutTinyNet is registered as '{name}'; its config keeps units=16 and "
-            "dropout=0.5, so load_model re-creates it exactly, with identical predictions.")
-
-
-# --- Exercise 3 ----------------------------------------------------------------------------
 
 @verdict
 def resume_from_checkpoint(resume):
@@ -226,44 +176,59 @@ def resume_from_checkpoint(resume):
     """
     import keras
 
-    if not callable(resume):
-        raise NotYet(f"expected a function resume(checkpoint_path, x, y), found {type(resume).__name__}")
-    x, y = _images(64), np.arange(64) % 10
-    with _sandbox() as folder:
-        model = _small_classifier()
-        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
-        path = os.path.join(folder, "checkpoint.keras")
-        model.save(path)
-        saved_weights = [np.array(w) for w in model.get_weights()]
-        resumed = _call(resume, path, x, y, folder=folder, what="resume(checkpoint_path, x, y)")
-        if resumed is None:
-            raise NotYet("resume returned None; expected the model it trained "
-                         "(did you forget `return model`?)")
-        if not isinstance(resumed, keras.Model):
-            raise NotYet(f"resume returned a {type(resumed).__name__}; expected a keras.Model")
-        if getattr(resumed, "optimizer", None) is None:
-            raise NotYet("the returned model has no optimizer: load the whole model with "
-                         "keras.models.load_model(checkpoint_path), which restores it compiled")
-        steps = int(resumed.optimizer.iterations)
-        weights = resumed.get_weights()
-        if len(weights) == len(saved_weights) and all(
-                np.array_equal(a, b) for a, b in zip(weights, saved_weights)):
-            raise NotYet("the returned model has exactly the checkpoint's weights: train it for "
-                         "one more epoch with fit(x, y, batch_size=32, epochs=1)")
-    if steps == 2:
-        raise NotYet("the optimizer counted 2 steps: it started again from 0. load_model already "
-                     "restores the compiled optimizer and its state; do not call compile again")
-    expect_equal(steps, 4, "the optimizer's step count after resuming",
-                 "2 steps in the checkpoint + one epoch of 64 images in batches of 32")
-    return ("resumed from the checkpoint: the restored optimizer went on from step 2 to step 4 "
-            "instead of starting again.")
+    core.expect_function(resume, "resume(checkpoint_path, x, y)")
+    x, y = images(64), np.arange(64) % 10
+    model = core.tiny_model((28, 28, 1), optimizer=keras.optimizers.Adam(1e-3))
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    path = core.scratch_path("checkpoint.keras")
+    model.save(path)
+    resumed = core.run_learner_code(resume, path, x, y, what="resume(checkpoint_path, x, y)")
+    is_model = isinstance(resumed, keras.Model)
+    optimizer = getattr(resumed, "optimizer", None) if is_model else None
+    steps = int(optimizer.iterations) if optimizer is not None else None
+    weights = resumed.get_weights() if is_model else []
+    same = len(weights) == len(model.get_weights()) and all(
+        np.array_equal(a, b) for a, b in zip(weights, model.get_weights())
+    )
+    facts = dict(model=resumed, is_model=is_model, kind=type(resumed).__name__, optimizer=optimizer)
+    core.diagnose(RESUMED, same_weights=same, steps=steps, **facts)
+    hint = "2 steps in the checkpoint + one epoch of 64 images in batches of 32"
+    core.expect_equal(steps, 4, "the optimizer's step count after resuming", hint)
+    return (
+        "resumed from the checkpoint: the restored optimizer went on from step 2 to step 4 "
+        "instead of starting again."
+    )
 
 
-# --- Exercise 4 ----------------------------------------------------------------------------
+def _expect_classify(serving, model, n):
+    """``serving.classify`` on n images gives the model's probabilities and class ids."""
+    import tensorflow as tf
 
-def _softmax(logits):
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    x = images(n, seed=n)
+    what = f"classify on {n} images of shape (28, 28, 1)"
+    out = core.run_learner_code(serving.classify, tf.constant(x), what=what)
+    if not isinstance(out, dict) or sorted(out) != ["class_ids", "probabilities"]:
+        found = sorted(out) if isinstance(out, dict) else type(out).__name__
+        raise NotYet(
+            "classify should return a dict with the keys 'class_ids' and 'probabilities'; "
+            f"found {found}"
+        )
+    logits = core.to_numpy(model(x, training=False))
+    probabilities, class_ids = np.asarray(out["probabilities"]), np.asarray(out["class_ids"])
+    core.expect_equal(probabilities.shape, (n, 10), f"the shape of 'probabilities' for {n} images")
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    if not np.allclose(probabilities, softmax / softmax.sum(axis=1, keepdims=True), atol=1e-5):
+        hint = (
+            "these are the logits: apply tf.nn.softmax"
+            if np.allclose(probabilities, logits, atol=1e-5)
+            else "expected the softmax of model(images, training=False)"
+        )
+        raise NotYet(f"'probabilities' are not the model's class probabilities: {hint}")
+    if class_ids.shape != (n,) or not np.array_equal(class_ids, logits.argmax(axis=1)):
+        raise NotYet(
+            f"'class_ids' should be the argmax of each row, shape ({n},); found shape "
+            f"{class_ids.shape}: use tf.argmax(logits, axis=-1)"
+        )
 
 
 @verdict
@@ -282,40 +247,27 @@ def export_classifier(function):
     import keras
     import tensorflow as tf
 
-    if not callable(function):
-        raise NotYet(f"expected a function export_classifier(model, export_dir), "
-                     f"found {type(function).__name__}")
-    with _sandbox() as folder:
-        model = _small_classifier(seed=1)
-        export_dir = os.path.join(folder, "classifier")
-        _call(function, model, export_dir, folder=folder, what="export_classifier(model, export_dir)")
-        if not os.path.isdir(export_dir):
-            raise NotYet("nothing was written at export_dir: build a keras.export.ExportArchive, "
-                         "add the endpoint and call archive.write_out(export_dir)")
-        serving = _call(tf.saved_model.load, export_dir, folder=folder,
-                        what="tf.saved_model.load(export_dir)")
+    core.expect_function(function, "export_classifier(model, export_dir)")
+    model = core.tiny_model((28, 28, 1), seed=1, optimizer=keras.optimizers.Adam(1e-3))
+    export_dir = core.scratch_path("classifier")
+    core.run_learner_code(function, model, export_dir, what="export_classifier(model, export_dir)")
+    if not os.path.isdir(export_dir):
+        raise NotYet(
+            "nothing was written at export_dir: build a keras.export.ExportArchive, add the "
+            "endpoint and call archive.write_out(export_dir)"
+        )
+    serving = core.run_learner_code(
+        tf.saved_model.load, export_dir, what="tf.saved_model.load(export_dir)"
+    )
+    if not hasattr(serving, "classify"):
         endpoints = sorted(getattr(serving, "signatures", {}).keys())
-        if not hasattr(serving, "classify"):
-            raise NotYet(f"the SavedModel has no endpoint called 'classify'; its signatures are "
-                         f"{endpoints}. Use archive.add_endpoint('classify', fn)")
-        for n in (5, 3):
-            x = _images(n, seed=n)
-            out = _call(serving.classify, tf.constant(x), folder=folder,
-                        what=f"classify on {n} images of shape (28, 28, 1)")
-            if not isinstance(out, dict) or sorted(out) != ["class_ids", "probabilities"]:
-                found = sorted(out) if isinstance(out, dict) else type(out).__name__
-                raise NotYet(f"classify should return a dict with the keys 'class_ids' and "
-                             f"'probabilities'; found {found}")
-            logits = np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))
-            probabilities = np.asarray(out["probabilities"])
-            expect_equal(tuple(probabilities.shape), (n, 10), f"the shape of 'probabilities' for {n} images")
-            if not np.allclose(probabilities, _softmax(logits), atol=1e-5):
-                hint = ("these are the logits: apply tf.nn.softmax" if np.allclose(probabilities, logits, atol=1e-5)
-                        else "expected the softmax of model(images, training=False)")
-                raise NotYet(f"'probabilities' are not the model's class probabilities: {hint}")
-            class_ids = np.asarray(out["class_ids"])
-            if class_ids.shape != (n,) or not np.array_equal(class_ids, logits.argmax(axis=1)):
-                raise NotYet(f"'class_ids' should be the argmax of each row, shape ({n},); found "
-                             f"shape {class_ids.shape}: use tf.argmax(logits, axis=-1)")
-    return ("the SavedModel's 'classify' endpoint returns probabilities and class ids that match "
-            "the model, for any batch size, with no Keras class needed to run it.")
+        raise NotYet(
+            f"the SavedModel has no endpoint called 'classify'; its signatures are {endpoints}. "
+            "Use archive.add_endpoint('classify', fn)"
+        )
+    for n in (5, 3):
+        _expect_classify(serving, model, n)
+    return (
+        "the SavedModel's 'classify' endpoint returns probabilities and class ids that match "
+        "the model, for any batch size, with no Keras class needed to run it."
+    )

@@ -10,13 +10,14 @@ Two sources:
 * ``"sample"``: the small stratified sample committed in ``data/`` (1,200
   training and 200 test images per class). Every machine has it, so the
   default ``class`` profile always uses it and prints the same outputs.
-* ``"full"``: the official 60,000 + 10,000 images, looked for (in order) in an
-  explicit folder, ``$FASHION_MNIST_DIR``, the Keras cache and Debian's
-  ``dataset-fashion-mnist`` package.
+* ``"full"``: the official 60,000 + 10,000 images, read from the folder you
+  pass, or else looked for (in order) in ``$FASHION_MNIST_DIR``, the Keras
+  cache and Debian's ``dataset-fashion-mnist`` package.
 
 Checksums are of the *decompressed* IDX bytes: Debian re-compresses the
 official ``.gz`` files, so their bytes differ while the images are identical.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -28,8 +29,16 @@ from pathlib import Path
 import numpy as np
 
 CLASS_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 # The four files of the dataset, by role. The sample uses the same names.
@@ -47,7 +56,6 @@ FULL_SHA256 = {
     "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
     "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
-FULL_COUNTS = {"train": 60_000, "test": 10_000}
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "fashion-mnist-sample"
 SAMPLE_PER_CLASS = {"train": 1_200, "test": 200}
@@ -86,37 +94,43 @@ def read_idx(path, expected_sha256=None):
     except (EOFError, gzip.BadGzipFile, zlib.error) as err:
         raise CorruptDataError(
             f"{path}: the gzip stream is truncated or damaged ({err}); "
-            "delete the file and get it again") from None
+            "delete the file and get it again"
+        ) from None
     if expected_sha256 is not None:
         digest = hashlib.sha256(raw).hexdigest()
         if digest != expected_sha256:
             raise CorruptDataError(
                 f"{path}: checksum mismatch: the decompressed file has SHA-256 "
                 f"{digest}, expected {expected_sha256}; the file is corrupt or "
-                "not the official Fashion-MNIST file")
+                "not the official Fashion-MNIST file"
+            )
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise CorruptDataError(
             f"{path}: not an IDX file: expected the magic number to start with two "
-            f"zero bytes, found {raw[:4].hex() or 'an empty file'}")
+            f"zero bytes, found {raw[:4].hex() or 'an empty file'}"
+        )
     dtype_code, ndim = raw[2], raw[3]
     if dtype_code not in _IDX_DTYPES:
         raise CorruptDataError(
             f"{path}: unsupported IDX element type 0x{dtype_code:02x}; "
-            "expected 0x08 (unsigned bytes)")
+            "expected 0x08 (unsigned bytes)"
+        )
     if ndim < 1:
         raise CorruptDataError(f"{path}: IDX header says 0 dimensions; expected at least 1")
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise CorruptDataError(
             f"{path}: truncated header: expected {header} bytes for {ndim} "
-            f"dimensions, found {len(raw)}")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+            f"dimensions, found {len(raw)}"
+        )
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = int(np.prod(shape, dtype=np.int64))
     found = len(raw) - header
     if found != expected:
         raise CorruptDataError(
             f"{path}: the header promises shape {shape}, i.e. {expected} bytes of "
-            f"data, but the file holds {found}; it is truncated or malformed")
+            f"data, but the file holds {found}; it is truncated or malformed"
+        )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
@@ -134,26 +148,30 @@ def write_idx(path, array):
     if array.dtype != np.uint8:
         raise TypeError(f"write_idx expects a uint8 array, got dtype {array.dtype}")
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape)
-    with open(path, "wb") as f, gzip.GzipFile(
-            filename="", mode="wb", fileobj=f, mtime=0, compresslevel=9) as gz:
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    with (
+        open(path, "wb") as f,
+        gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0, compresslevel=9) as gz,
+    ):
         gz.write(header + array.tobytes())
 
 
 def places_to_look(path=None):
     """List, in order, the folders searched for the full dataset.
 
-    Each entry is ``(description, Path)``: an explicit ``path`` if given,
-    then ``$FASHION_MNIST_DIR``, the Keras cache, and Debian's package folder.
+    Each entry is ``(description, Path)``. An explicit ``path`` is an
+    instruction, so it is the only entry; without one the list is
+    ``$FASHION_MNIST_DIR``, the Keras cache, and Debian's package folder.
 
     Example::
 
         for where, folder in places_to_look():
             print(where, folder)
     """
-    places = []
     if path is not None:
-        places.append(("the path you passed", Path(path)))
+        return [("the path you passed", Path(path))]
+    places = []
     if os.environ.get("FASHION_MNIST_DIR"):
         places.append(("$FASHION_MNIST_DIR", Path(os.environ["FASHION_MNIST_DIR"])))
     keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
@@ -163,10 +181,12 @@ def places_to_look(path=None):
 
 
 def find_full_dataset(path=None):
-    """Return the first folder that holds all four official files.
+    """Return the folder that holds all four official files.
 
-    Raises :class:`MissingDataError` listing every place looked at, what was
-    missing there, and how to get the data. Nothing is downloaded.
+    With ``path`` given, that folder must hold them; otherwise the first of
+    :func:`places_to_look` that does is returned. Raises
+    :class:`MissingDataError` listing every place looked at, what was missing
+    there, and how to get the data. Nothing is downloaded.
 
     Example::
 
@@ -179,13 +199,22 @@ def find_full_dataset(path=None):
             return folder
         what = "folder does not exist" if not folder.is_dir() else "missing " + ", ".join(missing)
         report.append(f"  - {where}: {folder} ({what})")
+    if path is not None:
+        raise MissingDataError(
+            f"The full Fashion-MNIST dataset is not in the folder you passed:\n{report[0]}\n"
+            "It must hold the four official files: " + ", ".join(FILES.values()) + ". "
+            "Pass a folder that holds them, or pass no path to search $FASHION_MNIST_DIR, "
+            "the Keras cache and Debian's package."
+        )
     raise MissingDataError(
         "The full Fashion-MNIST dataset was not found. Looked in, in order:\n"
         + "\n".join(report)
         + "\nTo get it: `sudo apt install dataset-fashion-mnist` (Debian/Ubuntu), or, "
         "when online, `keras.datasets.fashion_mnist.load_data()` once to fill the "
         "Keras cache, or set FASHION_MNIST_DIR to a folder holding the four files: "
-        + ", ".join(FILES.values()) + ".")
+        + ", ".join(FILES.values())
+        + "."
+    )
 
 
 def read_sample_checksums(folder=SAMPLE_DIR):
@@ -219,14 +248,17 @@ def _read_split(folder, checksums, split):
     labels = read_idx(labels_file, checksums.get(labels_file.name) if checksums else None)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise CorruptDataError(
-            f"{images_file}: expected images of shape (n, 28, 28), found {images.shape}")
+            f"{images_file}: expected images of shape (n, 28, 28), found {images.shape}"
+        )
     if labels.shape != (images.shape[0],):
         raise CorruptDataError(
             f"{labels_file}: expected {images.shape[0]} labels (one per image in "
-            f"{images_file.name}), found shape {labels.shape}")
+            f"{images_file.name}), found shape {labels.shape}"
+        )
     if labels.size and labels.max() >= len(CLASS_NAMES):
         raise CorruptDataError(
-            f"{labels_file}: labels must be in 0..{len(CLASS_NAMES) - 1}, found {labels.max()}")
+            f"{labels_file}: labels must be in 0..{len(CLASS_NAMES) - 1}, found {labels.max()}"
+        )
     return images, labels
 
 
@@ -247,6 +279,7 @@ def load_fashion_mnist(source=None, path=None, verify=True):
     """
     if source is None:
         from helpers.runtime import profile_from_env
+
         source = "full" if profile_from_env() == "full" else "sample"
     if source == "sample":
         folder, checksums = SAMPLE_DIR, read_sample_checksums(SAMPLE_DIR)
@@ -277,7 +310,8 @@ def stratified_indices(labels, per_class, seed):
         members = np.flatnonzero(labels == cls)
         if len(members) < per_class:
             raise ValueError(
-                f"class {cls} has {len(members)} examples, fewer than per_class={per_class}")
+                f"class {cls} has {len(members)} examples, fewer than per_class={per_class}"
+            )
         chosen.append(rng.choice(members, size=per_class, replace=False))
     return np.sort(np.concatenate(chosen))
 
@@ -310,22 +344,32 @@ def write_sample(out_dir, full_dir=None, per_class=None, seed=SAMPLE_SEED):
     return out_dir
 
 
-def make_dataset(images, labels, batch_size=128, training=False, augment=False,
-                 seed=42, cache=True, one_hot=False):
+def make_dataset(
+    images,
+    labels,
+    batch_size=128,
+    training=False,
+    augment=False,
+    seed=42,
+    one_hot=False,
+    first_epoch=0,
+):
     """Turn uint8 images and int labels into a batched, prefetched ``tf.data.Dataset``.
 
     Images ``(n, 28, 28)`` uint8 become float32 ``(batch, 28, 28, 1)`` in 0..1;
     labels ``(n,)`` in 0..9 stay int32, or become float32 one-hot rows with
     ``one_hot=True`` (what ``CategoricalCrossentropy(label_smoothing=...)`` needs).
-    The steps, in order: scale and add the channel axis, ``cache`` (keep the
-    scaled images in memory after the first epoch), ``shuffle`` the whole set
-    again every epoch (``training=True`` only), ``batch``, ``augment`` (only with
-    ``training=True``: each image is shifted by up to 2 pixels with zero fill,
-    i.e. a random 28x28 crop of the image padded by 2, and flipped left-right
-    half the time, by Keras preprocessing layers), ``prefetch``. All randomness
-    comes from ``seed``, so two datasets made with the same arguments yield the
-    same batches, epoch after epoch; notebook 06 builds this pipeline step by step.
-    TensorFlow is imported only when this function runs.
+    Without ``training`` the images come in order. With ``training=True`` every
+    pass over the dataset is one epoch, numbered ``first_epoch``,
+    ``first_epoch + 1``, ...: epoch *k* takes the images in an order that is a
+    pure function of ``(seed, k)``, and with ``augment=True`` shifts each image
+    by up to 2 pixels (a random 28x28 crop of the image padded by 2, zero fill)
+    and mirrors it left-right half the time, with choices that are a pure
+    function of ``(seed, k, position in the epoch)``. So a new process that
+    resumes at epoch *k* (``first_epoch=k``) sees exactly the batches the
+    interrupted one would have seen; ``helpers.resume`` relies on it. The
+    images are held in memory; the last batch may be smaller. TensorFlow is
+    imported only when this runs.
 
     Example::
 
@@ -337,54 +381,75 @@ def make_dataset(images, labels, batch_size=128, training=False, augment=False,
     images = np.asarray(images)
     labels = np.asarray(labels)
     if images.dtype != np.uint8:
-        raise TypeError(f"make_dataset expects uint8 images (pixels 0..255), got dtype {images.dtype}")
+        raise TypeError(
+            f"make_dataset expects uint8 images (pixels 0..255), got dtype {images.dtype}"
+        )
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"make_dataset expects images of shape (n, 28, 28), got {images.shape}")
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
             f"make_dataset expects integer labels of shape (n,), got shape {labels.shape} "
-            f"and dtype {labels.dtype}")
+            f"and dtype {labels.dtype}"
+        )
     if len(labels) != len(images):
         raise ValueError(
             f"make_dataset expects one label per image: {len(images)} images, "
-            f"but {len(labels)} labels")
+            f"but {len(labels)} labels"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
         raise ValueError(
             f"make_dataset expects labels in 0..{len(CLASS_NAMES) - 1}, found "
-            f"{labels.min()}..{labels.max()}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"make_dataset expects batch_size to be a positive int, got {batch_size!r}")
+            f"{labels.min()}..{labels.max()}"
+        )
+    for name, value, least in (("batch_size", batch_size, 1), ("first_epoch", first_epoch, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            kind = "a positive int" if least else "an int >= 0"
+            raise ValueError(f"make_dataset expects {name} to be {kind}, got {value!r}")
     if augment and not training:
         raise ValueError("make_dataset: augment=True needs training=True (never augment test data)")
 
     from helpers.runtime import import_tensorflow_quietly
+
     tf = import_tensorflow_quietly()
-    import keras
+    n, batch_size = len(images), int(batch_size)
+    all_images, all_labels = tf.constant(images), tf.constant(labels.astype(np.int32))
 
-    num_classes = len(CLASS_NAMES)
-
-    def scale(image, label):
-        image = tf.cast(image, tf.float32)[..., tf.newaxis] / 255.0
-        label = tf.cast(label, tf.int32)
+    def load(index):
+        image = tf.cast(tf.gather(all_images, index), tf.float32)[..., tf.newaxis] / 255.0
+        label = tf.gather(all_labels, index)
         if one_hot:
-            label = tf.one_hot(label, num_classes, dtype=tf.float32)
+            label = tf.one_hot(label, len(CLASS_NAMES), dtype=tf.float32)
         return image, label
 
-    ds = tf.data.Dataset.from_tensor_slices((images, labels))
-    ds = ds.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
-    if cache:
-        ds = ds.cache()
-    if training:
-        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(int(batch_size))
-    if augment:
-        shift = 2 / 28
-        augmenter = keras.Sequential([
-            keras.layers.RandomTranslation(shift, shift, fill_mode="constant",
-                                           interpolation="nearest", seed=seed),
-            keras.layers.RandomFlip("horizontal", seed=seed + 1),
-        ], name="augment")
-        # One call at a time (no num_parallel_calls): the layers draw their random
-        # numbers in order, so the same seed gives the same augmented batches.
-        ds = ds.map(lambda x, y: (augmenter(x, training=True), y))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    def shift_and_flip(image, epoch, position):
+        # Stateless random ops: the same seed gives the same choice, in any process.
+        where = tf.stack([tf.cast(epoch, tf.int64), position])
+        padded = tf.pad(image, [[2, 2], [2, 2], [0, 0]])
+        image = tf.image.stateless_random_crop(padded, [28, 28, 1], seed=where + [seed, 0])
+        return tf.image.stateless_random_flip_left_right(image, seed=where + [seed + 1, 0])
+
+    def one_epoch(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+        )
+        ds = tf.data.Dataset.from_tensor_slices(order).enumerate()
+
+        def example(position, index):
+            image, label = load(index)
+            if augment:
+                image = shift_and_flip(image, epoch, position)
+            return image, label
+
+        ds = ds.map(example, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    if not training:
+        ds = tf.data.Dataset.range(n).map(load, num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    # Each new pass (iterator) over the dataset reads and advances this epoch counter, so
+    # passes are epochs first_epoch, first_epoch + 1, ... (tf.data's own reshuffling counts
+    # passes too, but always from 0 in a new process). Under op determinism the counter's
+    # update makes tf.data drop a prefetch placed after it, so each epoch prefetches inside.
+    next_epoch = tf.Variable(int(first_epoch), dtype=tf.int64, trainable=False)
+    ds = tf.data.Dataset.from_tensors(0).flat_map(lambda _: one_epoch(next_epoch.assign_add(1) - 1))
+    return ds.apply(tf.data.experimental.assert_cardinality(-(-n // batch_size)))

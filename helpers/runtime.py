@@ -11,6 +11,7 @@ Profiles (``KERAS_MODELS_PROFILE``):
   minutes on a laptop CPU and prints the same outputs on every machine.
 * ``full``: the whole dataset and longer training, for a GPU or a patient CPU.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,24 +30,22 @@ DEFAULT_SEED = 42
 class Profile:
     """The active run profile: its ``name`` (``class`` or ``full``) and ``seed``.
 
-    ``pick(class_value, full_value)`` chooses a setting by profile, so a
-    notebook reads ``epochs = cfg.pick(3, 30)``.
+    ``pick(class_=..., full=...)`` chooses a setting by profile, so a notebook
+    reads ``epochs = cfg.pick(class_=3, full=30)``: 3 epochs in the default
+    ``class`` profile, 30 in ``full``. Both are keyword-only, so a call always
+    says which value belongs to which profile.
 
     Example::
 
         cfg = Profile("class", 42)
-        cfg.pick(3, 30)     # 3
+        cfg.pick(class_=3, full=30)     # 3
     """
 
     name: str
     seed: int
 
-    @property
-    def data_source(self):
-        return "full" if self.name == "full" else "sample"
-
-    def pick(self, class_value, full_value):
-        return full_value if self.name == "full" else class_value
+    def pick(self, *, class_, full):
+        return full if self.name == "full" else class_
 
 
 def profile_from_env(environ=None):
@@ -65,7 +64,8 @@ def profile_from_env(environ=None):
         valid = "; ".join(f"'{k}' ({v})" for k, v in PROFILES.items())
         raise ValueError(
             f"KERAS_MODELS_PROFILE={environ.get('KERAS_MODELS_PROFILE')!r} is not a "
-            f"profile. Expected one of: {valid}.")
+            f"profile. Expected one of: {valid}."
+        )
     return name
 
 
@@ -117,15 +117,17 @@ def seed_everything(seed=DEFAULT_SEED):
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
+
         tf.config.experimental.enable_op_determinism()
 
 
 def setup(seed=DEFAULT_SEED, profile=None, verbose=True):
     """Prepare a notebook: quiet TensorFlow, seeds, versions; return the Profile.
 
-    ``profile`` defaults to ``KERAS_MODELS_PROFILE`` (``class`` if unset). In
-    the ``full`` profile the full dataset must be present, or a clear error
-    lists where it was looked for. The Keras backend defaults to TensorFlow.
+    ``profile`` defaults to ``KERAS_MODELS_PROFILE`` (``class`` if unset). The
+    Keras backend defaults to TensorFlow. (In the ``full`` profile,
+    ``helpers.data.load_fashion_mnist()`` then loads the whole dataset, or
+    says where it looked and how to get it.)
 
     Example::
 
@@ -141,9 +143,6 @@ def setup(seed=DEFAULT_SEED, profile=None, verbose=True):
         tf.get_logger().setLevel("ERROR")
     import keras
 
-    if name == "full":
-        from helpers.data import find_full_dataset
-        find_full_dataset()
     seed_everything(seed)
     if verbose:
         versions = [f"Keras {keras.__version__} (backend: {keras.backend.backend()})"]
@@ -152,3 +151,144 @@ def setup(seed=DEFAULT_SEED, profile=None, verbose=True):
         print(" | ".join(versions))
         print(f"Profile: {name} ({PROFILES[name]}) | seed: {seed}")
     return Profile(name, seed)
+
+
+# x86 CPU flags (as /proc/cpuinfo spells them) that compute or convert bfloat16 in hardware.
+BFLOAT16_FLAGS = ("amx_bf16", "avx512_bf16", "avx_ne_convert")
+# oneDNN's documented ONEDNN_MAX_CPU_ISA values (CPU dispatcher control): each limits oneDNN
+# to that instruction set and older ones, which leaves it these bfloat16 flags. AVX2_VNNI_2
+# (AVX-NE-CONVERT) is not below the AVX-512 sets in oneDNN's partial order.
+ONEDNN_ISA_BFLOAT16 = {
+    **dict.fromkeys(
+        ["SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX512_MIC", "AVX512_MIC_4OPS", "AVX512_CORE"]
+        + ["AVX512_CORE_VNNI"],
+        (),
+    ),
+    "AVX2_VNNI_2": ("avx_ne_convert",),
+    **dict.fromkeys(["AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX10_1_512"], ("avx512_bf16",)),
+    **dict.fromkeys(
+        ["AVX512_CORE_AMX", "AVX10_1_512_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX_FP16"],
+        ("amx_bf16", "avx512_bf16"),
+    ),
+    **dict.fromkeys(["ALL", "DEFAULT"], BFLOAT16_FLAGS),
+}
+
+
+@dataclass(frozen=True)
+class Bfloat16Support:
+    """What :func:`bfloat16_support` found.
+
+    ``native`` is True or False, or None when the CPU's flags could not be read;
+    ``reason`` says why in one sentence; ``flags`` are the bfloat16 flags the CPU
+    lists; ``limit`` is ``ONEDNN_MAX_CPU_ISA`` (upper case) or None when unset.
+    """
+
+    native: bool | None
+    reason: str
+    flags: tuple[str, ...] = ()
+    limit: str | None = None
+
+
+def bfloat16_support(cpuinfo=None, environ=None, platform=None):
+    """Say whether oneDNN (TensorFlow's CPU kernels) can use bfloat16 instructions here.
+
+    Native bfloat16 needs a CPU flag from ``BFLOAT16_FLAGS`` (read from
+    ``/proc/cpuinfo`` on Linux; elsewhere ``native`` is None, unknown) that
+    oneDNN's documented ``ONEDNN_MAX_CPU_ISA`` limit, when set, does not
+    exclude. Without one, bfloat16 still runs, more slowly: the kernels convert
+    to float32 inside. One exception: a limit below AVX-512 on a CPU that has
+    AVX-512. TensorFlow, which picks its bfloat16 kernels from the CPU's own
+    flags, still hands bfloat16 to oneDNN, which then has no kernel for it.
+    ``cpuinfo``, ``environ`` and ``platform`` stand in for the file's text,
+    ``os.environ`` and ``sys.platform`` (for tests).
+
+    Example::
+
+        support = bfloat16_support()
+        support.native    # False
+        support.reason    # 'no native bfloat16: the CPU lists none of the flags ...'
+    """
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    limit = environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper() or None
+    note = ""
+    if limit and limit not in ONEDNN_ISA_BFLOAT16:
+        note = f" (ONEDNN_MAX_CPU_ISA={limit} is not a value oneDNN documents; read as no limit)"
+    if cpuinfo is None:
+        if not platform.startswith("linux"):
+            reason = f"unknown: the CPU flags are read from /proc/cpuinfo, which {platform} lacks"
+            return Bfloat16Support(None, reason + note, limit=limit)
+        try:
+            with open("/proc/cpuinfo") as file:
+                cpuinfo = file.read()
+        except OSError:
+            return Bfloat16Support(
+                None, "unknown: /proc/cpuinfo could not be read" + note, (), limit
+            )
+    lines = [line for line in cpuinfo.splitlines() if line.split(":")[0].strip() == "flags"]
+    if not lines:
+        reason = "unknown: /proc/cpuinfo has no x86 'flags' line (this check knows x86-64 only)"
+        return Bfloat16Support(None, reason + note, limit=limit)
+    cpu_flags = set(lines[0].split(":", 1)[1].split())
+    flags = tuple(flag for flag in BFLOAT16_FLAGS if flag in cpu_flags)
+    allowed = ONEDNN_ISA_BFLOAT16.get(limit, BFLOAT16_FLAGS)
+    usable = [flag for flag in flags if flag in allowed]
+    if usable:
+        by = f", and ONEDNN_MAX_CPU_ISA={limit} allows them" if note == "" and limit else ""
+        reason = f"native bfloat16: the CPU has {', '.join(usable)}{by}"
+    elif flags:
+        reason = (
+            f"no native bfloat16: the CPU has {', '.join(flags)}, but ONEDNN_MAX_CPU_ISA="
+            f"{limit} limits oneDNN to older instruction sets without them"
+        )
+    else:
+        reason = "no native bfloat16: the CPU lists none of the flags " + ", ".join(BFLOAT16_FLAGS)
+        if limit and limit in ONEDNN_ISA_BFLOAT16:
+            reason += f" (and ONEDNN_MAX_CPU_ISA={limit} is set)"
+    return Bfloat16Support(bool(usable), reason + note, flags, limit)
+
+
+# A tiny convolution, its gradient and a matrix product in the dtype named by argv[1].
+KERNEL_PROBE = """
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+dtype = sys.argv[1]
+images = tf.Variable(tf.ones((2, 8, 8, 4), dtype))
+with tf.GradientTape() as tape:
+    features = tf.nn.conv2d(images, tf.ones((3, 3, 4, 4), dtype), 1, "SAME")
+    total = tf.reduce_sum(tf.matmul(tf.reshape(features, (2, -1)), tf.ones((256, 2), dtype)))
+tape.gradient(total, images).numpy()
+"""
+
+
+def dtypes_that_run(dtypes=("bfloat16", "float16"), timeout=180, probe=KERNEL_PROBE):
+    """Run ``probe`` once per dtype, each in a fresh Python process; return ``{dtype: ran?}``.
+
+    A oneDNN with no kernel for a dtype (see :func:`bfloat16_support`) raises an
+    error for a convolution but crashes the whole process for a matrix product,
+    so we try them where a crash costs nothing. The processes run at the same
+    time, with this process's environment variables (``ONEDNN_MAX_CPU_ISA``
+    included); True means one exited cleanly within ``timeout`` seconds, and a
+    process still running then is killed.
+
+    Example::
+
+        dtypes_that_run(["bfloat16", "float16"])   # {'bfloat16': True, 'float16': True}
+        # ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU: {'bfloat16': False, 'float16': True}
+    """
+    import subprocess
+    import time
+
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    children = {d: subprocess.Popen([sys.executable, "-c", probe, d], **quiet) for d in dtypes}
+    deadline = time.monotonic() + timeout
+    runs = {}
+    for dtype, child in children.items():
+        try:
+            runs[dtype] = child.wait(timeout=max(0.0, deadline - time.monotonic())) == 0
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            runs[dtype] = False
+    return runs

@@ -1,4 +1,5 @@
 """helpers.data: IDX parsing, checksums, where the data is looked for, the sample."""
+
 import gzip
 import hashlib
 import subprocess
@@ -16,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def idx_bytes(array, dtype_code=0x08):
     header = bytes([0, 0, dtype_code, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape)
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
     return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
 
 
@@ -61,15 +63,24 @@ def test_checksum_accepts_right_and_rejects_wrong(tmp_path):
         data.read_idx(tmp_path / "l.gz", "0" * 64)
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b"", "not an IDX file"),
-    (b"\x01\x00\x08\x01" + (3).to_bytes(4, "big") + b"abc", "magic number"),
-    (b"\x00\x00\x0d\x01" + (3).to_bytes(4, "big") + b"abc", "element type 0x0d; expected 0x08"),
-    (b"\x00\x00\x08\x00", "0 dimensions"),
-    (b"\x00\x00\x08\x03" + (3).to_bytes(4, "big"), "truncated header: expected 16 bytes"),
-    (b"\x00\x00\x08\x01" + (5).to_bytes(4, "big") + b"abc", r"shape \(5,\), i.e. 5 bytes.*holds 3"),
-    (b"\x00\x00\x08\x01" + (2).to_bytes(4, "big") + b"abc", r"shape \(2,\), i.e. 2 bytes.*holds 3"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"", "not an IDX file"),
+        (b"\x01\x00\x08\x01" + (3).to_bytes(4, "big") + b"abc", "magic number"),
+        (b"\x00\x00\x0d\x01" + (3).to_bytes(4, "big") + b"abc", "element type 0x0d; expected 0x08"),
+        (b"\x00\x00\x08\x00", "0 dimensions"),
+        (b"\x00\x00\x08\x03" + (3).to_bytes(4, "big"), "truncated header: expected 16 bytes"),
+        (
+            b"\x00\x00\x08\x01" + (5).to_bytes(4, "big") + b"abc",
+            r"shape \(5,\), i.e. 5 bytes.*holds 3",
+        ),
+        (
+            b"\x00\x00\x08\x01" + (2).to_bytes(4, "big") + b"abc",
+            r"shape \(2,\), i.e. 2 bytes.*holds 3",
+        ),
+    ],
+)
 def test_malformed_idx_names_file_and_problem(tmp_path, raw, message):
     path = tmp_path / "bad-idx1-ubyte"
     path.write_bytes(raw)
@@ -117,11 +128,13 @@ def test_label_count_mismatch_and_range_are_reported(tmp_path, monkeypatch):
 def test_wrong_image_size_is_reported(tmp_path):
     make_dataset(tmp_path)
     data.write_idx(tmp_path / data.FILES["train_images"], np.zeros((20, 32, 32), np.uint8))
-    with pytest.raises(CorruptDataError, match=r"expected images of shape \(n, 28, 28\), found \(20, 32, 32\)"):
+    with pytest.raises(
+        CorruptDataError, match=r"expected images of shape \(n, 28, 28\), found \(20, 32, 32\)"
+    ):
         data.load_fashion_mnist("full", path=tmp_path, verify=False)
 
 
-def test_search_order_explicit_then_env_then_keras_then_debian(tmp_path, monkeypatch):
+def test_search_order_env_then_keras_then_debian_unless_a_path_is_given(tmp_path, monkeypatch):
     for name in ("explicit", "env", "keras/datasets/fashion-mnist", "debian"):
         make_dataset(tmp_path / name)
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "env"))
@@ -143,14 +156,22 @@ def test_missing_data_error_lists_every_place_and_the_remedy(tmp_path, monkeypat
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "nokeras"))
     monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "nodebian")
     with pytest.raises(MissingDataError) as err:
-        data.load_fashion_mnist("full", path=tmp_path / "nowhere")
+        data.load_fashion_mnist("full")
     message = str(err.value)
-    for expected in ("the path you passed", "$FASHION_MNIST_DIR", "missing train-labels-idx1-ubyte.gz",
-                     "the Keras cache", "Debian's dataset-fashion-mnist package",
-                     "folder does not exist", "apt install dataset-fashion-mnist"):
+    for expected in (
+        "$FASHION_MNIST_DIR",
+        "missing train-labels-idx1-ubyte.gz",
+        "the Keras cache",
+        "Debian's dataset-fashion-mnist package",
+        "folder does not exist",
+        "apt install dataset-fashion-mnist",
+    ):
         assert expected in message
-    assert message.index("the path you passed") < message.index("$FASHION_MNIST_DIR") \
-        < message.index("the Keras cache") < message.index("Debian's")
+    assert (
+        message.index("$FASHION_MNIST_DIR")
+        < message.index("the Keras cache")
+        < message.index("Debian's")
+    )
 
 
 def test_unknown_source_is_a_clear_error():
@@ -201,8 +222,12 @@ def test_sample_regenerates_byte_for_byte_from_official_files(tmp_path):
         data.find_full_dataset()
     except MissingDataError:
         pytest.skip("the full Fashion-MNIST files are not installed (make installs them)")
-    subprocess.run([sys.executable, str(ROOT / "data" / "make_sample.py"), str(tmp_path)],
-                   check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(ROOT / "data" / "make_sample.py"), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     for committed in sorted(data.SAMPLE_DIR.iterdir()):
         assert (tmp_path / committed.name).read_bytes() == committed.read_bytes(), committed.name
 
@@ -223,3 +248,17 @@ def test_official_files_load_with_checksums_when_installed():
     (x, y), (xt, yt) = data.load_fashion_mnist("full")
     assert x.shape == (60_000, 28, 28) and xt.shape == (10_000, 28, 28)
     assert np.bincount(y).tolist() == [6_000] * 10 and np.bincount(yt).tolist() == [1_000] * 10
+
+
+def test_an_explicit_path_without_the_files_is_an_error_not_a_fallback(tmp_path, monkeypatch):
+    # The data exists elsewhere, but the learner named a folder: use it or say why not.
+    make_dataset(tmp_path / "env")
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "env"))
+    for folder, what in ((tmp_path / "typo", "folder does not exist"), (tmp_path, "missing")):
+        with pytest.raises(MissingDataError) as err:
+            data.load_fashion_mnist("full", path=folder)
+        message = str(err.value)
+        assert (
+            f"not in the folder you passed:\n  - the path you passed: {folder} ({what}" in message
+        )
+        assert "train-images-idx3-ubyte.gz" in message and "$FASHION_MNIST_DIR" in message

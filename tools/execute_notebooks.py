@@ -8,6 +8,7 @@ it top to bottom in a fresh kernel from this environment (working directory:
 the notebook's folder) and saves it with its outputs. `make notebooks` runs it
 so that committed outputs are always produced the same way.
 """
+
 import hashlib
 import os
 import re
@@ -57,23 +58,18 @@ def execute(source):
     nb.metadata.pop("jupytext", None)
     for cell, cell_id in zip(nb.cells, stable_cell_ids(nb.cells)):
         cell.id = cell_id
-        # nbval reads the comment; nbclient needs the tag to carry on past the error.
-        if cell.cell_type == "code" and "NBVAL_RAISES_EXCEPTION" in cell.source:
-            tags = cell.metadata.setdefault("tags", [])
-            if "raises-exception" not in tags:
-                tags.append("raises-exception")
     target.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(target.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(target.parent)}},
+    ).execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
-        if "NBVAL_RAISES_EXCEPTION" in cell.source:
-            # The comment is what nbval reads; the tag was only for nbclient.
-            cell.metadata["tags"].remove("raises-exception")
-            if not cell.metadata["tags"]:
-                del cell.metadata["tags"]
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 output.traceback = [scrub(line) for line in output.traceback]

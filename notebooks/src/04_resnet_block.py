@@ -1,23 +1,23 @@
 # %% [markdown]
 # # 04 · The ResnetBlock
 #
-# [Notebook 03](03_subclassing.ipynb) showed how to write a model as a Python class: create
-# the layers in `__init__`, say what happens to the data in `call`. The source article uses
-# exactly that to build a ResNet, and its building block, `ResnetBlock`, is the subject of
-# this notebook. [Notebook 05](05_resnet.ipynb) stacks these blocks into the article's full
-# `ResNet`.
+# [Notebook 03](03_subclassing.ipynb) showed how to write a model as a Python class: layers in
+# `__init__`, the forward pass in `call`. The source article uses that to build a ResNet (a
+# *residual network*, for images) from one building block, `ResnetBlock`, the subject of this
+# notebook. [Notebook 05](05_resnet.ipynb) stacks these blocks into the article's full `ResNet`.
 #
 # **What you will learn**
 #
-# - why very deep *plain* stacks of layers are hard to train, and how a *residual* (skip)
+# - what a convolution computes: filters, feature maps, channels, stride, padding, 1×1;
+# - why very deep *plain* stacks of layers train badly, and how a *residual* (skip)
 #   connection, output = F(x) + x, helps;
-# - what the *pre-activation* order BN → ReLU → conv is and why it keeps the shortcut clean;
+# - what the *pre-activation* order BatchNormalization (BN) → ReLU → convolution is, and why it
+#   keeps the shortcut clean;
 # - the article's `conv3x3` and `ResnetBlock`, line by line, and that `helpers.models.ResnetBlock`
 #   is the same block;
-# - how shapes flow through a block, when the shortcut needs a 1×1 *projection* (and what
-#   happens when it is missing), and how to count a block's parameters by hand;
-# - how BatchNormalization behaves with `training=True` and `training=False`;
-# - an experiment you can see: the gradients of a deep plain stack versus a residual stack.
+# - how shapes flow through a block, when the shortcut needs a 1×1 *projection*, and how to
+#   count a block's parameters by hand;
+# - an experiment: the gradients of a deep plain stack versus a residual stack.
 
 # %% [markdown]
 # ## Set-up
@@ -30,8 +30,8 @@ import helpers
 cfg = helpers.setup()
 
 # %% [markdown]
-# This notebook is about the article's code, which calls TensorFlow directly (`tf.nn.relu`,
-# `tf.random_normal_initializer`), so we import `tensorflow` as well as `keras`.
+# The article's code calls TensorFlow directly (`tf.nn.relu`, `tf.random_normal_initializer`),
+# so we import `tensorflow` as well as `keras`.
 
 # %%
 import keras
@@ -44,39 +44,102 @@ from helpers.data import load_fashion_mnist
 from helpers.runtime import seed_everything
 
 # %% [markdown]
+# ## What a convolution computes
+#
+# A `Dense` layer ([notebook 01](01_sequential.ipynb)) connects every pixel to every unit. A
+# **convolution** (卷积, `keras.layers.Conv2D`) looks at small neighbourhoods instead. A
+# **filter** of, say, 3 × 3 weights slides over the image; at each position the 9
+# pixels under it are multiplied by the 9 weights and summed, giving one output pixel. Done at
+# every position, this gives a new image, a **feature map**, which is large wherever the patch
+# looks like the filter. A layer with n filters outputs n feature maps, stacked as the n
+# **channels** of its output. The same few weights serve every position, so a convolution has
+# few parameters.
+#
+# A real image and three hand-made filters: a vertical-edge detector (right column minus left
+# column), its transpose for horizontal edges, and a 3 × 3 average. We give them to a `Conv2D`
+# with `set_weights` and check one output pixel with NumPy:
+
+# %%
+(x_train, y_train), _ = load_fashion_mnist()
+image = x_train[0].astype("float32") / 255.0          # an ankle boot, 28 x 28, values 0..1
+vertical = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "float32")
+filters = np.stack([vertical, vertical.T, np.full((3, 3), 1 / 9, "float32")], axis=-1)
+
+edges = keras.layers.Conv2D(3, (3, 3), padding="same", use_bias=False)
+edges.build((None, 28, 28, 1))
+edges.set_weights([filters[:, :, None, :]])   # kernel (3, 3, 1 input channel, 3 filters)
+maps = edges(image[None, :, :, None])[0].numpy()     # (28, 28, 3): one map per filter
+
+r, c = 10, 12                                          # the left edge of the boot's shaft
+by_hand = np.sum(image[r - 1:r + 2, c - 1:c + 2] * vertical)
+print(f"vertical-edge map at row {r}, column {c}: Keras {maps[r, c, 0]:.3f}, NumPy {by_hand:.3f}")
+
+fig, axes = plt.subplots(1, 4, figsize=(8, 2.3))
+titles = ["image", "vertical edges", "horizontal edges", "3 x 3 average"]
+for ax, picture, title in zip(axes, [image, *np.moveaxis(maps, -1, 0)], titles):
+    ax.imshow(picture, cmap="gray")
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# The edge maps are bright where the image gets brighter from left to right (or top to
+# bottom), dark where it gets darker, and grey on flat areas. A network *learns* its filters.
+#
+# - **Several input channels.** A filter has one 3 × 3 slice per input channel and sums over
+#   all of them. The layer's `kernel` holds all its filters: shape (k, k, c_in, c_out).
+# - **Padding.** `padding="valid"` (Keras's default) places the filter only where it fits:
+#   28 → 26. `padding="same"` pads the border with zeros, so that at stride 1 the output is as
+#   large as the input.
+# - **Stride.** `strides=2` moves the filter 2 pixels at a time and halves the size (with
+#   `"same"`, 28 → 14; an odd size rounds up).
+# - **1 × 1.** A 1 × 1 convolution sees one pixel at a time: each output channel is a weighted
+#   sum of the input channels at that pixel. It changes the channel count cheaply.
+
+# %%
+for layer, x in [(keras.layers.Conv2D(8, (3, 3)), image[None, :, :, None]),
+                 (keras.layers.Conv2D(8, (3, 3), padding="same"), image[None, :, :, None]),
+                 (keras.layers.Conv2D(8, (3, 3), strides=2, padding="same"), maps[None]),
+                 (keras.layers.Conv2D(8, (1, 1)), maps[None])]:
+    y = layer(x)
+    print(f"{layer.kernel_size[0]}x{layer.kernel_size[1]}, {layer.padding:<5}, stride "
+          f"{layer.strides[0]}: {x.shape} -> {tuple(y.shape)}, kernel {tuple(layer.kernel.shape)}")
+
+# %% [markdown]
 # ## Why residual connections?
 #
-# **Deeper should be better — but plain stacks get worse.** In 2015 He, Zhang, Ren and Sun
-# ("Deep Residual Learning for Image Recognition") trained plain convolutional stacks of 20
-# and 56 layers on CIFAR-10. The 56-layer network had a *higher training error* than the
-# 20-layer one. That is not overfitting (the training error itself is worse); it is the
-# **degradation problem** (退化问题): the optimizer cannot find good weights for a very deep
-# stack, even though one exists (copy the 20 layers and make the other 36 do nothing).
+# **Deeper should be better — but plain stacks get worse.** He, Zhang, Ren and Sun ("Deep
+# Residual Learning for Image Recognition", 2015) trained plain convolutional stacks of 20 and
+# 56 layers on CIFAR-10 (small photos, 10 classes): the 56-layer one had a *higher training error*. That is not
+# overfitting; it is the **degradation problem** (退化问题). A good deep network exists (copy
+# the 20 layers and make the other 36 pass their input through unchanged), but the optimizer
+# does not find it. Nor is it the old problem of *vanishing* or *exploding* gradients
+# (gradients that shrink to nothing or blow up on their way back through many layers): their
+# plain networks had BatchNormalization, and in §4.1 they report that the signals going
+# forward and the gradients coming back had healthy sizes. They call it an optimisation
+# difficulty and suggest that plain layers find it hard to approximate the identity.
 #
-# **Residual learning.** "Do nothing" — the identity — is surprisingly hard for a stack of
-# convolutions and ReLUs to learn. So give it for free: let a block compute a *residual*
+# **Residual learning.** So give the identity for free: let a block compute a *residual*
 # (残差) $F(x)$ and output
 #
 # $$y = F(x) + x .$$
 #
-# The `+ x` is the **identity shortcut** (恒等映射 / 捷径连接), also called a skip connection.
-# If the block has nothing useful to add, its weights only need to push $F(x)$ towards 0,
-# which is easy.
+# The `+ x` is the **identity shortcut** (恒等映射 / 捷径连接), or skip connection. A block
+# with nothing useful to add only has to push $F(x)$ towards 0.
 #
 # **Pre-activation** (预激活). In the 2015 block the order was conv → BN → ReLU, and a last
-# ReLU came *after* the addition, so the shortcut signal was clipped at every block. A year later
-# ("Identity Mappings in Deep Residual Networks", He et al. 2016) the same authors moved
-# BatchNormalization and ReLU *before* each convolution: BN → ReLU → conv, twice, then add.
-# Nothing touches $x$ on its way along the shortcut, so after many blocks
+# ReLU came *after* the addition, clipping the shortcut's signal at every block. In "Identity
+# Mappings in Deep Residual Networks" (2016) the same authors moved BatchNormalization and
+# ReLU *before* each convolution: BN → ReLU → conv, twice, then add. Nothing touches $x$ on
+# the shortcut, so after many blocks
 #
 # $$x_L = x_l + \sum_{i=l}^{L-1} F(x_i), \qquad
 #   \frac{\partial \mathcal{L}}{\partial x_l} = \frac{\partial \mathcal{L}}{\partial x_L}
 #   \Big(1 + \frac{\partial}{\partial x_l} \sum_{i=l}^{L-1} F(x_i)\Big).$$
 #
-# The **1** in the bracket means that the gradient of the loss reaches every earlier block
-# directly, whatever the blocks in between do. In a plain stack the gradient is instead a
-# *product* of one factor per layer, and a product of 40 factors easily shrinks to nothing
-# or blows up. We will measure this at the end of the notebook.
+# The **1** means that the gradient of the loss reaches every earlier block directly,
+# whatever the blocks in between do; in a plain stack it is a *product* of one factor per
+# layer. We measure this at the end of the notebook.
 #
 # ```
 #         x ───────────────────────────────────────────┐  identity shortcut
@@ -89,8 +152,7 @@ from helpers.runtime import seed_everything
 #
 # The article introduces its ResNet with: 通过对 `tf.keras.Model` 进行子类化并定义自己的前向传播来构建完全可自定义的模型
 # — "build a fully customisable model by subclassing `tf.keras.Model` and defining your own
-# forward pass" — and 下面给出典型的ResNet网络代码 — "below is typical ResNet code".
-# Its first piece is a small factory for the convolutions every block uses:
+# forward pass". Its first piece is a small factory for the convolutions every block uses:
 
 # %%
 def conv3x3(channels, stride=1, kernel=(3, 3)):
@@ -100,37 +162,26 @@ def conv3x3(channels, stride=1, kernel=(3, 3)):
 
 
 # %% [markdown]
-# Line by line:
-#
-# - `Conv2D(channels, kernel, ...)` — `channels` filters, each 3×3 by default (`kernel=(1, 1)`
-#   gives the 1×1 convolution the shortcut needs later, the *projection shortcut*, 投影捷径).
-# - `strides=stride` — 1 keeps height and width; 2 halves them.
-# - `padding='same'` — pad the border so that, with stride 1, the output is as large as the
-#   input (with stride 2: half as large, rounded up).
-# - `use_bias=False` — no bias. In this network each convolution's output goes into a
-#   BatchNormalization, which subtracts the mean anyway and has its own offset (`beta`), so a
-#   bias would be wasted parameters.
-# - `kernel_initializer=tf.random_normal_initializer()` — the starting weights are drawn from a
-#   normal distribution; with no arguments its mean is 0 and its standard deviation 0.05:
+# `channels` filters, 3 × 3 unless `kernel=(1, 1)` asks for the 1×1 convolution of the
+# *projection shortcut* (投影捷径) below; `padding='same'`; no bias, because every convolution's
+# output reaches a BatchNormalization, which subtracts each channel's mean (cancelling a bias)
+# and adds its own offset, `beta`; and starting weights drawn from a normal distribution, by
+# default with mean 0 and standard deviation 0.05:
 
 # %%
 conv = conv3x3(16)
-print(type(conv).__name__, "| filters:", conv.filters, "| kernel size:", conv.kernel_size,
-      "| strides:", conv.strides, "| padding:", conv.padding, "| bias:", conv.use_bias)
+print(f"{type(conv).__name__}: {conv.filters} filters of {conv.kernel_size}, strides "
+      f"{conv.strides}, padding={conv.padding!r}, use_bias={conv.use_bias}")
 print("initializer:", conv.kernel_initializer.get_config())
 
 # %% [markdown]
-# A fixed standard deviation of 0.05 ignores how many inputs a filter has; notebook 05
-# compares it with He initialisation, which scales it by the layer's size.
+# A fixed 0.05 ignores how many inputs a filter has; [notebook 05](05_resnet.ipynb) compares
+# it with He initialisation, which scales it by the layer's size.
 #
 # ## The article's `ResnetBlock`
 #
-# The article's recipe for a subclassed model is the one from notebook 03:
-# 在 `__init__` 方法中创建层并将它们设置为类实例的属性 — "create the layers in `__init__` and set
-# them as attributes of the instance" — and 在 `call` 方法中定义前向传播 — "define the forward
-# pass in `call`" (the series' [glossary](../GLOSSARY.md) lists the article's key sentences and
-# terms in both languages). Here is its block (残差块, residual block), exactly as the article
-# has it:
+# Here is the article's block (残差块, residual block), exactly as the article has it (the
+# [glossary](../GLOSSARY.md) lists the article's key sentences in both languages):
 
 # %%
 class ResnetBlock(keras.Model):
@@ -171,46 +222,39 @@ class ResnetBlock(keras.Model):
 
 
 # %% [markdown]
-# **`__init__`** creates the layers and remembers the arguments:
+# **`__init__`** remembers the arguments and creates the layers:
 #
-# - `channels` — how many channels (feature maps) the block outputs;
+# - `channels` — how many channels the block outputs;
 # - `strides` — 1 keeps the image size, 2 halves it (only `conv1` and the shortcut's
-#   `down_conv` get it; `conv2` always uses stride 1);
-# - `residual_path` — whether the shortcut needs its own layers (a *projection*) because the
-#   input cannot be added to the output as it is;
-# - `conv1`, `bn1`, `conv2`, `bn2` — the two BN → ReLU → conv steps of the residual branch $F$;
-# - `down_conv`, `down_bn` — only with `residual_path=True`: BN → ReLU → a **1×1** convolution
-#   with the same stride, which turns the input into the output's shape.
+#   `down_conv` get it);
+# - `conv1`, `bn1`, `conv2`, `bn2` — the two BN → ReLU → conv steps of the branch $F$;
+# - `residual_path=True` adds `down_bn` and `down_conv`: BN → ReLU → a **1×1** convolution
+#   with the same stride, which gives the shortcut the output's shape.
 #
-# **`call`** is the forward pass:
+# **`call`** keeps the input as `residual`, runs the branch in pre-activation order, replaces
+# the shortcut by `down_conv(relu(down_bn(inputs)))` if there is a residual path, and returns
+# `x + residual`, $F(x) + x$, with no ReLU after the sum. It passes `training` on to every
+# BatchNormalization; [notebook 03](03_subclassing.ipynb) showed what that flag does and who
+# sets it.
 #
-# - `residual = inputs` — keep the input for the shortcut;
-# - `bn1` → `tf.nn.relu` → `conv1` → `bn2` → `tf.nn.relu` → `conv2` — the branch, in
-#   pre-activation order; `training=training` is passed on to every BatchNormalization
-#   (more on that below);
-# - with a residual path, the shortcut becomes `down_conv(relu(down_bn(inputs)))`;
-# - `x = x + residual` — the addition, $F(x) + x$. Nothing follows it: no ReLU after the sum.
-#
-# Two details. The article writes `tf.keras.layers.BatchNormalization` once and
-# `keras.layers.BatchNormalization` elsewhere; under TensorFlow 2.21, `tf.keras` *is* Keras 3,
-# so they are the same class. And in the paper's code the projection reuses the output of
-# `bn1`/ReLU, while the article gives the shortcut its own `down_bn`; the idea is the same.
+# The article writes `tf.keras.layers.BatchNormalization` once and `keras.layers...`
+# elsewhere; under TensorFlow 2.21 they are one class:
 
 # %%
-print("tf.keras.layers.BatchNormalization is keras.layers.BatchNormalization:",
-      tf.keras.layers.BatchNormalization is keras.layers.BatchNormalization)
+assert tf.keras.layers.BatchNormalization is keras.layers.BatchNormalization
+print("both names lead to", keras.layers.BatchNormalization.__module__)
 
 # %% [markdown]
-# Like most subclassed models, the block has no weights until it first sees data: it does not
-# know yet how many channels its input has. Calling it on a batch builds it.
+# The block has no weights until it first sees data: only then does it know how many
+# channels its input has. Calling it on a batch builds it.
 
 # %%
 x16 = np.random.default_rng(0).normal(size=(8, 28, 28, 16)).astype("float32")
 
 block = ResnetBlock(16)
-print("built before the first call:", block.built)
+print("weight arrays before the first call:", len(block.weights))
 y = block(x16)
-print("built after the first call: ", block.built)
+print("weight arrays after the first call: ", len(block.weights))
 print("input", x16.shape, "-> output", tuple(y.shape))
 
 # %% [markdown]
@@ -218,9 +262,9 @@ print("input", x16.shape, "-> output", tuple(y.shape))
 #
 # ### Stride 1, identity shortcut
 #
-# With `strides=1` and as many output channels as input channels, every step of the branch
-# keeps the shape (8 images, 28 × 28, 16 channels), so `F(x)` and `x` can be added. We run
-# the block's own layers one at a time to see it:
+# With `strides=1` and as many output channels as input channels, every step keeps the shape
+# (8 images, 28 × 28, 16 channels), so $F(x)$ and $x$ can be added. We run the block's own
+# layers one at a time:
 
 # %%
 def show(step, tensor):
@@ -239,10 +283,10 @@ show("F(x) + x", h + x16)
 # %% [markdown]
 # ### Stride 2 with a 1×1 projection shortcut
 #
-# Between stages a ResNet halves the image and doubles the channels. Here `conv1` has
-# stride 2 and 32 filters, so the branch outputs (8, 14, 14, 32) while the input is
-# (8, 28, 28, 16): `x` no longer fits. With `residual_path=True` the shortcut is a 1×1
-# convolution with the same stride and 32 filters, which maps the input to (8, 14, 14, 32).
+# Now and then a ResNet halves the image and doubles the channels ([notebook 05](05_resnet.ipynb)
+# shows where). With stride 2 and 32 filters the branch outputs (8, 14, 14, 32), and the input
+# (8, 28, 28, 16) no longer fits. With `residual_path=True` the shortcut's 1×1 convolution,
+# stride 2, 32 filters, maps the input to (8, 14, 14, 32).
 
 # %%
 down_block = ResnetBlock(32, strides=2, residual_path=True)
@@ -260,41 +304,36 @@ show("output = branch + shortcut", y)
 # %% [markdown]
 # ### Without the projection: the real error
 #
-# What if we ask for stride 2 and 32 channels but forget `residual_path=True`? The article's
-# block builds happily and computes the branch; then `x + residual` tries to add a
-# (1, 14, 14, 32) tensor to a (1, 28, 28, 16) one:
+# Forget `residual_path=True`, and the article's block still builds and computes the branch;
+# then `x + residual` tries to add a (1, 14, 14, 32) tensor to a (1, 28, 28, 16) one:
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 ResnetBlock(32, strides=2)(x16[:1])
 
 # %% [markdown]
-# TensorFlow's `AddV2` operation refuses *incompatible shapes*, and Keras tells us in which
-# `call` and with which arguments it happened. The error is right, but it comes late and it
-# does not say what to do. `helpers.models.ResnetBlock` (the version later notebooks use)
-# checks the shapes when the block is built and says how to fix it:
+# TensorFlow's `AddV2` operation refuses *incompatible shapes*; the error is right, but late,
+# and it does not say what to do. `helpers.models.ResnetBlock` (the version later notebooks
+# use) checks the shapes when the block is built and says how to fix it:
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 helpers.models.ResnetBlock(32, strides=2, name="no_projection")(x16[:1])
 
 # %% [markdown]
 # The rule: the identity shortcut works only when the block keeps both the image size
-# (`strides=1`) and the channel count; otherwise use `residual_path=True`. Notebook 05 shows
-# how the article's `ResNet` follows that rule when it stacks blocks.
+# (`strides=1`) and the channel count; otherwise use `residual_path=True`.
 #
 # ## Counting parameters by hand
 #
-# Every weight of a block is in a convolution or a BatchNormalization:
+# `count_params()` counts every number in a layer's `weights` ([notebook 01](01_sequential.ipynb)),
+# learned or not. In a block they all sit in a convolution or a BatchNormalization:
 #
 # - a convolution with a k × k kernel, `c_in` input and `c_out` output channels and no bias has
-#   **k · k · c_in · c_out** weights;
+#   **k · k · c_in · c_out**;
 # - a BatchNormalization over `c` channels has **4 · c**: `gamma` (scale) and `beta` (offset)
-#   are learned — *trainable* — while `moving_mean` and `moving_variance` are running averages
-#   updated during training, not by the optimizer — *non-trainable*.
+#   are *trainable*, learned by the optimizer; `moving_mean` and `moving_variance`, running
+#   averages updated as data passes in training mode, are *non-trainable*.
 #
-# Careful with the channel counts: `bn1` and `down_bn` see the block's *input* (`c_in`
-# channels), `bn2` sees `conv1`'s output (`channels`).
+# `bn1` and `down_bn` see the block's *input* (`c_in` channels), `bn2` sees `conv1`'s output.
 
 # %%
 def params_by_hand(c_in, channels, residual_path=False):
@@ -323,12 +362,11 @@ for name, c_in, b in cases:
     print(f"{name:<40}{c_in:>5}{total:>10,}{b.count_params():>10,}{trainable:>11,}{non_trainable:>11,}")
 
 # %% [markdown]
-# The hand counts match Keras exactly. For the identity block: two 3×3 convolutions of
-# 16 → 16 channels (2 × 2,304) plus two BatchNormalizations of 16 channels (2 × 64). For the
-# downsampling block, the projection costs only 16 · 32 = 512 weights for `down_conv` plus 64
-# for `down_bn`; most of the parameters are in the 3×3 convolutions. `summary()` shows the
-# same numbers layer by layer (in the order the layers were created, not the order `call`
-# runs them; the output shapes are from the last call):
+# The hand counts match Keras. The projection costs only 16 · 32 = 512 weights for
+# `down_conv` plus 64 for `down_bn`; most parameters are in the 3×3 convolutions. `summary()`
+# lists the layers in the order they were created, not the order `call` runs them. Its output
+# shapes start with 8 because each layer recorded its input shape when it was built, at the
+# block's first call on 8 images (as in [notebook 03](03_subclassing.ipynb)):
 
 # %%
 down_block.summary()
@@ -336,133 +374,52 @@ down_block.summary()
 # %% [markdown]
 # ## `helpers.models.ResnetBlock` is the same block
 #
-# From notebook 05 on we import the block from `helpers.models` instead of copying it. That
-# version uses only `keras` (`keras.ops.relu` instead of `tf.nn.relu`,
-# `keras.initializers.RandomNormal(stddev=0.05)`), adds `build()`, checks its arguments and can
-# be saved. It creates the same layers in the same order, so its weights line up one for one
-# with the article's block. The random starting values differ, so we copy the article block's
-# weights across and compare outputs, in inference and in training mode.
+# From notebook 05 on we import the block from `helpers.models`. That version uses only
+# `keras` (`keras.ops.relu`, `keras.initializers.RandomNormal(stddev=0.05)`), adds `build()`,
+# checks its arguments and can be saved. It creates the same layers in the same order, so we
+# can copy the article block's weights into it and compare outputs in both modes:
 
 # %%
 ours = helpers.models.ResnetBlock(32, strides=2, residual_path=True)
 ours(x16)   # build it
-
-same_layout = ([(tuple(w.shape), w.trainable) for w in ours.weights]
-               == [(tuple(w.shape), w.trainable) for w in down_block.weights])
-print("same weights, same shapes, same order:", same_layout, f"({len(ours.weights)} arrays)")
-
+assert ([(w.shape, w.trainable) for w in ours.weights]
+        == [(w.shape, w.trainable) for w in down_block.weights])
 ours.set_weights(down_block.get_weights())
 for training in (False, True):
-    same = np.array_equal(ours(x16, training=training), down_block(x16, training=training))
-    print(f"identical outputs with training={training}:", same)
-print("identical weights afterwards (moving statistics included):",
-      all(np.array_equal(a, b) for a, b in zip(ours.get_weights(), down_block.get_weights())))
+    gap = np.max(np.abs(ours(x16, training=training) - down_block(x16, training=training)))
+    print(f"training={training}: {len(ours.weights)} weight arrays copied, "
+          f"largest difference between the outputs {gap:g}")
 
 # %% [markdown]
-# ## BatchNormalization: training versus inference
-#
-# Notebook 03 showed this on a lone BatchNormalization layer; here it is inside the block.
-# BatchNormalization standardises each channel, then scales and shifts it by `gamma` and
-# `beta`. *Which* mean and variance it uses depends on the `training` flag that the block's
-# `call` passes on:
-#
-# - `training=True` (what `fit` uses): the mean and variance of the **current batch**; and it
-#   nudges its running averages towards them:
-#   `moving_mean = 0.99 · moving_mean + 0.01 · batch_mean` (likewise for the variance);
-# - `training=False` (what `evaluate` and `predict` use): the **running averages**, and
-#   nothing is updated.
-#
-# A fresh block has `moving_mean = 0` and `moving_variance = 1`. We feed it a fixed batch whose
-# four channels have a mean of about 3 and a variance of about 4, so we can predict what
-# `bn1` (which sees the block's input) should record.
-
-# %%
-def rounded(values, decimals=3):
-    return [round(float(v), decimals) for v in np.asarray(values)]
-
-
-seed_everything(cfg.seed)
-bn_block = ResnetBlock(4)
-batch = (3 + 2 * np.random.default_rng(1).normal(size=(16, 8, 8, 4))).astype("float32")
-print("batch mean per channel:    ", rounded(batch.mean(axis=(0, 1, 2)), 2))
-print("batch variance per channel:", rounded(batch.var(axis=(0, 1, 2)), 2))
-
-inference_out = bn_block(batch, training=False)
-print("after training=False: moving_mean", rounded(bn_block.bn1.moving_mean),
-      "moving_variance", rounded(bn_block.bn1.moving_variance))
-
-# %% [markdown]
-# In inference mode nothing changed: the running averages are still 0 and 1. Now the same
-# batch in training mode:
-
-# %%
-bn2_before = bn_block.bn2.moving_mean.numpy().copy()
-training_out = bn_block(batch, training=True)
-print("after training=True:  moving_mean", rounded(bn_block.bn1.moving_mean),
-      "moving_variance", rounded(bn_block.bn1.moving_variance))
-print("bn2's moving mean changed too:", not np.allclose(bn2_before, bn_block.bn2.moving_mean.numpy()))
-print("same input, same weights, same output in both modes?",
-      np.allclose(inference_out, training_out, atol=1e-3))
-
-# %% [markdown]
-# One training-mode call moved each running mean 1 % of the way from 0 towards the batch
-# mean (0.01 × 3 ≈ 0.03) and each running variance 1 % of the way from 1 towards 4
-# (0.99 + 0.01 × 4 ≈ 1.03). The outputs differ because training mode standardised with the
-# batch's own statistics (mean 3, variance 4), inference mode with the running ones (0 and 1).
-#
-# What if you pass nothing? `training=None` is the default, and a Keras layer called outside
-# `fit` then runs in inference mode:
-
-# %%
-print("block(batch) == block(batch, training=False):",
-      np.array_equal(bn_block(batch), bn_block(batch, training=False)))
-
-# %% [markdown]
-# That is why `call` passes `training=training` to every BatchNormalization: `fit` sets it to
-# `True`, `evaluate` and `predict` to `False`, and the block forwards it. The running averages
-# take many steps to catch up with the data — after one step they are at 0.03, not 3 — and a
-# model evaluated too early is evaluated with the wrong statistics. Notebooks 05 and 06 meet
-# that trap in a real training run.
-#
 # ## An experiment: gradients in a deep plain stack and a residual stack
 #
-# Now the claim from the start: a shortcut lets the gradient reach early layers intact. We
-# build two stacks of the **same 20 blocks** (40 convolutions, 8 channels), one from
-# `ResnetBlock`, one from a `PlainBlock` that has exactly the same layers but returns $F(x)$
-# instead of $F(x) + x$. We give both stacks the same starting weights, push one fixed batch of
-# 64 Fashion-MNIST images through, and ask `tf.GradientTape` for the gradient of the loss with
-# respect to every block's kernels. Nothing is trained: this is the picture at initialisation,
-# the moment the optimizer takes its first step.
+# Now the "1 +" of the formula. We build two stacks of the **same 20 blocks** (40
+# convolutions, 8 channels): `ResnetBlock`s, and `PlainBlock`s, which have the same layers
+# but return $F(x)$ instead of $F(x) + x$. Each stack is a first convolution (1 → 8
+# channels), the blocks, and a head like the article's `ResNet`: BN → ReLU → global average
+# pooling (each channel's mean) → a `Dense` layer giving 10 **logits**, raw scores that a
+# softmax would turn into probabilities (hence `from_logits=True`). `make_stack` seeds the
+# random generators first, so both stacks start from the same weights.
+#
+# `tf.GradientTape` records the operations run inside its `with` block, then differentiates
+# them: we ask it for the gradient of the loss on 64 images with respect to each block's
+# kernels, and measure its *norm* (square root of the sum of squares). Nothing is trained: in
+# training mode, this is what the optimizer would see at its first step. We also use
+# inference mode, where a fresh BatchNormalization computes (x − 0) / √(1 + 0.001) ≈ x: the
+# stacks then behave as if they had no normalisation.
 
 # %%
-(x_train, y_train), _ = load_fashion_mnist()
-images = (x_train[:64].astype("float32") / 255.0)[..., None]   # (64, 28, 28, 1), values 0..1
-labels = y_train[:64]
-print("images", images.shape, "| labels", labels.shape)
-
-
 class PlainBlock(ResnetBlock):
     """ResnetBlock's layers without the shortcut: returns F(x), not F(x) + x."""
 
     def call(self, inputs, training=None):
-        x = self.bn1(inputs, training=training)
-        x = tf.nn.relu(x)
-        x = self.conv1(x)
-        x = self.bn2(x, training=training)
-        x = tf.nn.relu(x)
-        x = self.conv2(x)
-        return x
+        x = self.conv1(tf.nn.relu(self.bn1(inputs, training=training)))
+        return self.conv2(tf.nn.relu(self.bn2(x, training=training)))
 
 
-# %% [markdown]
-# Each stack is a first convolution (1 → 8 channels), the 20 blocks, and a small head like the
-# article's `ResNet`: BatchNormalization → ReLU → global average pooling → a `Dense` layer
-# giving 10 logits. The layers create their weights on the first call, so `make_stack` seeds
-# the random generators and then calls the new stack once: both stacks get identical weights,
-# and the shortcut is the *only* difference.
-
-# %%
 DEPTH, CHANNELS = 20, 8
+images = (x_train[:64].astype("float32") / 255.0)[..., None]   # (64, 28, 28, 1)
+labels = y_train[:64]
 loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
@@ -486,106 +443,89 @@ def make_stack(block_class):
     return stack
 
 
-def gradient_norms(stack, training=True):
+def gradient_norms(stack, training):
     """Norm of the loss's gradient with respect to each block's two conv kernels."""
     with tf.GradientTape() as tape:
         loss = loss_fn(labels, forward(stack, images, training))
-    kernels = [[b.conv1.kernel, b.conv2.kernel] for b in stack["blocks"]]
-    grads = tape.gradient(loss, kernels)
-    return np.array([float(tf.linalg.global_norm(g)) for g in grads])
+    grads = tape.gradient(loss, [[b.conv1.kernel, b.conv2.kernel] for b in stack["blocks"]])
+    # sum the squares in float64: in float32, the square of a number below about 1e-23 is 0
+    return np.array([np.sqrt(sum(np.sum(g.numpy().astype("float64") ** 2) for g in pair))
+                     for pair in grads])
 
 
-plain, residual = make_stack(PlainBlock), make_stack(ResnetBlock)
-print("both stacks start from identical weights:",
-      all(np.array_equal(a, b) for p, r in zip(plain["blocks"], residual["blocks"])
-          for a, b in zip(p.get_weights(), r.get_weights())))
-plain_norms = gradient_norms(plain)
-residual_norms = gradient_norms(residual)
-print("one gradient norm per block:", plain_norms.shape, residual_norms.shape)
-
-# %% [markdown]
-# Here are the gradient norms, block by block, first block (nearest the image) first. These
-# are raw floating-point results, which can differ in the last digits between machines, so
-# nbval does not compare this cell; the next one checks what must hold.
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-for i in range(0, DEPTH, 4):
-    print(f"block {i:>2}: plain {plain_norms[i]:9.3g}   residual {residual_norms[i]:9.3g}")
-print(f"block {DEPTH - 1:>2}: plain {plain_norms[-1]:9.3g}   residual {residual_norms[-1]:9.3g}")
-
-# %%
-plain_spread = plain_norms.max() / plain_norms.min()
-residual_spread = residual_norms.max() / residual_norms.min()
-assert plain_norms[0] > 30 * plain_norms[-1], "plain: the first block's gradient should dwarf the last's"
-assert plain_spread > 100 and residual_spread < 50 and plain_spread > 10 * residual_spread
-print("plain stack: first block's gradient > 30 x the last block's:", plain_norms[0] > 30 * plain_norms[-1])
-print("plain stack: largest / smallest gradient > 100:", plain_spread > 100)
-print("residual stack: largest / smallest gradient < 50:", residual_spread < 50)
+stacks = {(name, mode): make_stack(cls) for mode in ("training", "inference")
+          for name, cls in (("plain", PlainBlock), ("residual", ResnetBlock))}
+pairs = zip(stacks["plain", "training"]["blocks"], stacks["residual", "training"]["blocks"])
+print("largest difference between the two stacks' starting block weights:",
+      max(float(np.max(np.abs(a - b))) for p, r in pairs for a, b in zip(p.get_weights(), r.get_weights())))
+norms = {key: gradient_norms(stack, training=(key[1] == "training")) for key, stack in stacks.items()}
 
 # %% [markdown]
-# The same numbers as a picture, on a logarithmic scale (each labelled step up the axis is
-# 10 times the one below):
+# The norms, block 0 nearest the image. Their last digits can differ between machines; the
+# next cell checks what must hold.
+
+# %% tags=["nbval-ignore-output"]
+print("block" + "".join(f"{name + ', ' + mode:>22}" for name, mode in norms))
+for i in [0, 4, 8, 12, 16, DEPTH - 1]:
+    print(f"{i:>5}" + "".join(f"{n[i]:>22.3g}" for n in norms.values()))
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.semilogy(range(DEPTH), plain_norms, "o-", label="plain stack: F(x)")
-ax.semilogy(range(DEPTH), residual_norms, "s-", label="residual stack: F(x) + x")
-ax.set_xlabel("block (0 = nearest the input)")
-ax.set_ylabel("gradient norm of the block's kernels")
-ax.set_title(f"Gradients at initialisation, {DEPTH} blocks, training mode")
-ax.set_xticks(range(0, DEPTH, 2))
-ax.grid(alpha=0.3, which="both")
-ax.legend()
+def spread(n):
+    return n.max() / n.min()
+
+
+plain, residual = norms["plain", "training"], norms["residual", "training"]
+plain_off, residual_off = norms["plain", "inference"], norms["residual", "inference"]
+assert spread(plain) > 100 and spread(residual) < 50
+assert plain_off.max() < 1e-15 < 1e-5 < residual_off.min()
+print(f"training mode: largest / smallest block gradient {spread(plain):.0f} in the plain stack "
+      f"(over 100), {spread(residual):.0f} in the residual stack (under 50)")
+print(f"inference mode: plain stack's largest block gradient {plain_off.max():.1g} (under 1e-15), "
+      f"residual stack's smallest {residual_off.min():.1g} (over 1e-5)")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharex=True)
+for ax, mode in zip(axes, ("training", "inference")):
+    ax.semilogy(norms["plain", mode], "o-", label="plain stack: F(x)")
+    ax.semilogy(norms["residual", mode], "s-", label="residual stack: F(x) + x")
+    ax.set_title(f"{mode} mode")
+    ax.set_xlabel("block (0 = nearest the input)")
+    ax.grid(alpha=0.3, which="both")
+axes[0].set_ylabel("gradient norm of the block's kernels")
+axes[0].legend()
 plt.show()
 
 # %% [markdown]
-# **What happened.** In the plain stack the gradient is multiplied by one factor per layer on
-# its way back from the loss. With BatchNormalization in training mode those factors are a
-# little larger than 1 on average, so the gradient *grows* towards the input: the first block
-# gets gradients hundreds of times larger than the last. No single learning rate suits both
-# ends — a step that suits the last blocks is huge for the first ones. In the residual stack
-# each block adds its branch to an identity path, the "1 +" of the formula above, so the
-# gradients stay within a much narrower band (here a factor of about 15 instead of several
-# hundred) from the first block to the last.
+# **What happened** (on a logarithmic axis, equal distances are equal ratios):
 #
-# Products can also go the other way. Run both stacks in inference mode, where at
-# initialisation BatchNormalization does almost nothing (running mean 0, variance 1): now
-# nothing rescales the signal, every 3×3 convolution with the article's small initial weights
-# shrinks it, and after 40 of them the plain stack's signal and gradients have *vanished* —
-# below what a 32-bit float can hold. The residual stack still carries the image forward
-# through its shortcuts, and its gradients survive.
-
-# %%
-# Fresh stacks: the training-mode calls above have already nudged the running averages.
-plain_inference = gradient_norms(make_stack(PlainBlock), training=False)
-residual_inference = gradient_norms(make_stack(ResnetBlock), training=False)
-print("plain stack, every block's gradient below 1e-12 (vanished):", bool(np.all(plain_inference < 1e-12)))
-print("residual stack, every block's gradient above 1e-5:", bool(np.all(residual_inference > 1e-5)))
-
-# %% [markdown]
-# Exploding or vanishing depends on the details (initialisation, normalisation); a deep plain
-# stack suffers from one or the other, and the identity shortcut cures both. That is what
-# makes networks of a hundred layers and more trainable. (Try it: set `DEPTH = 40`, or 4, and
-# run the experiment again. How do the two spreads change with depth?)
+# - *Inference mode, no normalisation.* Each of the article's small-weight convolutions
+#   shrinks the signal, and after 40 of them every gradient of the plain stack is 1e-24 or
+#   less: a 32-bit float still holds that (down to about 1e-38), but added to a weight of 0.05
+#   it changes nothing. That is a *vanishing* gradient. The residual stack carries the image
+#   forward on its shortcuts, and every block keeps a usable gradient, around 1e-3.
+# - *Training mode.* BatchNormalization rescales the signal in every block and nothing
+#   vanishes, as He et al. reported for their plain networks. The plain stack's gradients
+#   still grow towards the input, several hundred times from the last block to the first; the
+#   residual stack's stay within a factor of about 15.
+#
+# This is the picture at initialisation, not the degradation problem itself, which shows in
+# training: with healthy gradients, a deep plain stack still trains worse than a shallower
+# one, and its residual twin does not. (Try `DEPTH = 40`, or 4: how do the spreads change?)
 #
 # ## Recap
 #
-# - Deep plain stacks are hard to optimise (the degradation problem): their gradients are a
-#   product of one factor per layer and vanish or explode.
+# - A convolution slides small filters over an image: one feature map per filter, summed over
+#   the input channels; `padding="same"` keeps the size, stride 2 halves it, 1×1 mixes channels.
+# - Deep plain stacks train worse than shallower ones even with BatchNormalization and healthy
+#   gradients: the degradation problem, an optimisation difficulty (He et al. 2015).
 # - A residual block outputs $F(x) + x$; the identity shortcut carries the signal and the
-#   gradient past the block unchanged.
-# - Pre-activation (BN → ReLU → conv, He et al. 2016) keeps the shortcut a pure identity: no
-#   ReLU after the addition.
-# - The article's `conv3x3` is a bias-free `Conv2D` with `padding='same'` and
-#   N(0, 0.05²) starting weights; its `ResnetBlock` is two BN → ReLU → conv steps plus a
-#   shortcut, which is a 1×1 BN → ReLU → conv projection when `residual_path=True`.
-# - Without a projection, the input must already have the block's channel count and the
-#   block must keep the image size (`strides=1`); otherwise the addition fails.
-# - Parameters: k · k · c_in · c_out per convolution; 4 per channel per BatchNormalization,
-#   2 trainable (`gamma`, `beta`) and 2 not (`moving_mean`, `moving_variance`).
-# - `training=True` normalises with the batch and updates the running averages;
-#   `training=False` (and the default `None` outside `fit`) uses them and changes nothing.
+#   gradient past the block unchanged. Pre-activation (BN → ReLU → conv, He et al. 2016) keeps
+#   it a pure identity: no ReLU after the addition.
+# - The article's `ResnetBlock` is two BN → ReLU → `conv3x3` steps plus a shortcut, a 1×1
+#   projection when `residual_path=True`, which the block needs whenever it changes the image
+#   size or the channel count.
+# - Parameters: k · k · c_in · c_out per bias-free convolution; 4 per channel per
+#   BatchNormalization, 2 trainable (`gamma`, `beta`) and 2 not (the moving statistics).
 # - `helpers.models.ResnetBlock` is the same block; later notebooks import it from there.
 #
 # ## Exercises

@@ -53,9 +53,10 @@ from helpers.runtime import seed_everything
 # %% [markdown]
 # ## Evidence 1: the style does not change the function
 #
-# Notebook 03 wrote one MLP three ways and got identical predictions after copying weights;
-# notebook 05 did the same for the article's ResNet and its Functional twin. Here it is once
-# more for the ResNet: the subclassed model and the Functional twin, same weights, same outputs.
+# Notebooks 01 and 03 wrote one MLP several ways and got identical predictions after copying
+# weights; notebook 05 did the same for the article's ResNet and its Functional twin. Here it is
+# once more for the ResNet: the subclassed model and the Functional twin, same weights, same
+# outputs.
 
 # %%
 seed_everything(cfg.seed)
@@ -65,24 +66,26 @@ functional = build_functional_resnet([2, 2, 2], 10, input_shape=(28, 28, 1))
 functional.set_weights(subclassed.get_weights())
 
 x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
-print("parameters:", subclassed.count_params(), "vs", functional.count_params())
-print("identical outputs (inference):",
-      np.array_equal(subclassed(x, training=False), functional(x, training=False)))
+outputs = [np.asarray(model(x, training=False)) for model in (subclassed, functional)]
+gap = np.abs(outputs[0] - outputs[1]).max()
+assert gap == 0
+print(f"parameters: {subclassed.count_params():,} vs {functional.count_params():,}; largest "
+      f"difference between their logits on 8 images, in inference mode: {gap}")
 
 # %% [markdown]
-# So no style is more accurate, trains faster per step, or generalises better: the layers and
-# the arithmetic are the same. Whatever we choose, we choose for the *code* — how easy it is to
-# write, read, inspect, save, reuse and debug. That is what the article's claim (2) is about.
+# So the style cannot make a network more accurate: the same layers and weights compute the
+# same function. Whatever we choose, we choose for the *code* — how easy it is to write, read,
+# inspect, save, reuse and debug. That is what the article's claim (2) is about.
 
 # %% [markdown]
 # ## Evidence 2: what each style gives and costs, measured
 #
 # Rather than list the trade-offs from memory, we build the same small network — 784 → 64 →
-# 10 — in each style and *try* four things on each: a `summary()` with real parameters before
-# the model has seen data, a diagram of its layers, a feature extractor from an intermediate
-# layer, and a save/load round trip with no extra code. The subclassed version is written the
-# way the article writes its models: layers in `__init__`, the forward pass in `call`, nothing
-# else.
+# 10, 50,890 parameters — in each style and *try* four things on each: parameters counted (as
+# `summary()` shows them) after `build()`, before the model has seen data; a diagram of its
+# layers; a feature extractor from an intermediate layer; and a save/load round trip with no
+# extra code. The subclassed version is written the way the article writes its models: layers
+# in `__init__`, the forward pass in `call`, nothing else.
 
 # %%
 def sequential_mlp():
@@ -110,8 +113,10 @@ STYLES = {"Sequential": sequential_mlp, "Functional": functional_mlp, "Subclasse
 
 
 # %% [markdown]
-# Each test is a small function that returns `True` when the capability works. Failures are
-# caught and counted as "no": that is the point of the experiment.
+# Each test returns whether the capability works and what it saw: a count, a shape, or the
+# name of the exception that stopped it (Δ is the largest difference between the outputs
+# before saving and after loading). An exception counts as "no": that is the point of the
+# experiment.
 
 # %%
 def params_before_data(make):
@@ -119,24 +124,24 @@ def params_before_data(make):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")          # subclassed: "no build() method" warning
         model.build((None, 784))
-    return model.count_params() == 784 * 64 + 64 + 64 * 10 + 10
+    return model.count_params() == 50_890, f"{model.count_params():,}"
 
 
 def diagram_shows_layers(make):
     model = make()
     model(np.zeros((1, 784), np.float32))
-    dot = keras.utils.model_to_dot(model)
-    return len(dot.get_nodes()) > 2               # a subclassed model is drawn as one box
+    boxes = [n for n in keras.utils.model_to_dot(model).get_nodes() if n.get_name() != "node"]
+    return len(boxes) >= 2, f"{len(boxes)} box" + "es" * (len(boxes) != 1)  # "node": defaults
 
 
 def intermediate_output(make):
     model = make()
     model(np.zeros((1, 784), np.float32))
     try:
-        keras.Model(model.inputs, model.layers[-2].output)
-        return True
-    except (AttributeError, ValueError, TypeError):
-        return False
+        extractor = keras.Model(model.inputs, model.layers[-2].output)
+        return True, str(extractor.output.shape)
+    except (AttributeError, ValueError, TypeError) as error:
+        return False, type(error).__name__
 
 
 def save_and_load_without_extra_code(make):
@@ -148,14 +153,15 @@ def save_and_load_without_extra_code(make):
         model.save(path)
         try:
             loaded = keras.models.load_model(path)
-        except TypeError:                         # "Could not locate class 'SubclassedMLP'"
-            return False
-    return np.allclose(loaded(x), expected)
+        except TypeError as error:                # "Could not locate class 'SubclassedMLP'"
+            return False, type(error).__name__
+    gap = np.abs(np.asarray(loaded(x)) - np.asarray(expected)).max()
+    return gap == 0, f"reloaded, Δ {gap:g}"
 
 
 TESTS = {
-    "summary() counts parameters before data": params_before_data,
-    "plot_model draws every layer": diagram_shows_layers,
+    "parameters after build(), before data": params_before_data,
+    "plot_model draws the layers": diagram_shows_layers,
     "feature extractor from layer.output": intermediate_output,
     ".keras round trip with no extra code": save_and_load_without_extra_code,
 }
@@ -163,45 +169,46 @@ TESTS = {
 # %%
 results = {name: {style: test(make) for style, make in STYLES.items()} for name, test in TESTS.items()}
 
-print(f"{'':42}" + "".join(f"{style:>12}" for style in STYLES))
+print(f"{'':38}" + "".join(f"{style:>20}" for style in STYLES))
 for name, row in results.items():
-    print(f"{name:42}" + "".join(f"{'yes' if ok else 'no':>12}" for ok in row.values()))
+    cells = (f"{'yes' if ok else 'no'}: {seen}" for ok, seen in row.values())
+    print(f"{name:38}" + "".join(f"{cell:>20}" for cell in cells))
 
 # %% [markdown]
 # The pattern is clear: **the Sequential and Functional models are data structures** — a graph
 # of layers that Keras can inspect, draw, cut at any layer and rebuild from a config file.
-# **A subclassed model is a program** — Keras knows its layers but not how `call` wires them
-# until it runs, so everything that needs the wiring in advance is lost, and reloading needs
-# your class (registered, with a `get_config`, as notebook 07 showed).
+# (The Sequential diagram has one box fewer because a Sequential model lists no input layer.)
+# **A subclassed model is a program** — Keras knows its layers (they are attributes) but not
+# how `call` wires them until it runs, so everything that needs the wiring in advance is lost,
+# and reloading needs your class (registered, or passed to `load_model` as `custom_objects`;
+# notebook 07).
 #
 # Each "no" has a fix, and the series showed them: a real `build()` or a call on a batch
 # (03, 05), a Functional wrapper on `keras.Input` for `summary`, `plot_model` and intermediate
-# outputs (03), and `register_keras_serializable` + `get_config` for saving (03, 07). Each fix
-# is code you write.
+# outputs (03), and registration — plus a `get_config` when the constructor takes arguments —
+# for saving (07). Each fix is code you write.
 
 # %%
-assert results["summary() counts parameters before data"] == {"Sequential": True, "Functional": True, "Subclassed": False}
-assert not any(results[name]["Subclassed"] for name in TESTS)
-assert all(results[name]["Functional"] for name in TESTS)
-print("Functional passes every test; the plain subclassed model passes none:",
-      all(results[n]["Functional"] for n in TESTS) and not any(results[n]["Subclassed"] for n in TESTS))
+passed = {style: sum(results[name][style][0] for name in TESTS) for style in STYLES}
+assert passed == {"Sequential": 4, "Functional": 4, "Subclassed": 0}
+print(", ".join(f"{style}: {n} of {len(TESTS)} tests passed" for style, n in passed.items()))
 
 # %% [markdown]
 # ## The whole picture, with where each fact was shown
 #
 # | | Sequential | Functional | Subclassing |
 # |---|---|---|---|
-# | **Expressiveness** | one input, one output, a straight line; no branches or skips ([01](01_sequential.ipynb)) | any graph of layers: several inputs and outputs, shared layers, skips ([02](02_functional_api.ipynb)), the whole ResNet ([05](05_resnet.ipynb)) | anything Python can do in `call`: loops, conditions on values, `training`-dependent paths ([03](03_subclassing.ipynb)) |
-# | **`summary()`** | full, at once from `keras.Input` ([01](01_sequential.ipynb)) | full, with real shapes ([02](02_functional_api.ipynb), [05](05_resnet.ipynb)) | 0 parameters after `build(shape)` unless you write `build()` — the article's own pitfall ([03](03_subclassing.ipynb), [05](05_resnet.ipynb)) |
-# | **`plot_model`** | every layer (above) | every layer and branch ([02](02_functional_api.ipynb), [05](05_resnet.ipynb)) | one box ([03](03_subclassing.ipynb)) |
-# | **Intermediate outputs** | `layer.output` (above) | `layer.output` ([02](02_functional_api.ipynb)) | not available; wrap `call` on a `keras.Input` first ([03](03_subclassing.ipynb)) |
-# | **Saving** | automatic (above) | automatic (above) | needs registration and `get_config`; loading needs the code ([03](03_subclassing.ipynb), [07](07_saving.ipynb)) |
-# | **Debugging** | errors at build time, with shapes ([01](01_sequential.ipynb)) | shape errors when you wire the graph, before any data ([02](02_functional_api.ipynb)) | errors when data first flows; but you can print or step through `call` eagerly ([03](03_subclassing.ipynb), [08](08_custom_training.ipynb)) |
-# | **Reuse and encapsulation** | a stack can be a layer in another model | a model is a layer: nest and share it ([02](02_functional_api.ipynb), [03](03_subclassing.ipynb)) | a class with parameters — `ResnetBlock(channels, strides, residual_path)` — the article's strongest argument ([04](04_resnet_block.ipynb), [05](05_resnet.ipynb)) |
-# | **Custom training** | `train_step` needs a subclass | `train_step` needs a subclass | `train_step` or your own loop ([08](08_custom_training.ipynb)) |
-# | **Distribution, mixed precision** | unchanged ([09](09_scaling_out.ipynb)) | unchanged ([09](09_scaling_out.ipynb)) | unchanged ([09](09_scaling_out.ipynb)) |
-# | **Results** | identical for the same layers and weights ([03](03_subclassing.ipynb), [05](05_resnet.ipynb), above) | identical | identical |
-# | **Pitfalls met in this series** | no `Input` → not built yet ([01](01_sequential.ipynb)) | the article's four errors ([02](02_functional_api.ipynb)) | `build()`/`summary()` shows 0; `training` must reach BatchNormalization ([03](03_subclassing.ipynb), [08](08_custom_training.ipynb)); "Could not locate class" ([07](07_saving.ipynb)) |
+# | **Expressiveness** | one input, one output, a straight line; no branches or skips ([01](01_sequential.ipynb), *What a plain stack cannot say*) | any fixed graph of layers: several inputs and outputs, shared layers, skips ([02](02_functional_api.ipynb)), the whole ResNet ([05](05_resnet.ipynb), *A Functional twin*) | any Python in `call`: loops, `if`s, code that depends on `training` ([03](03_subclassing.ipynb), *The `training` argument*) |
+# | **`summary()`** | full, at once from `keras.Input` ([01](01_sequential.ipynb)) | full, with real shapes ([02](02_functional_api.ipynb), [05](05_resnet.ipynb)) | 0 parameters after `build(shape)` unless you write `build()` or call the model on data — the article's own pitfall ([03](03_subclassing.ipynb), *The summary pitfall*; [05](05_resnet.ipynb)) |
+# | **`plot_model`** | every layer (above) | every layer and branch ([02](02_functional_api.ipynb)); a subclassed block inside stays one box ([05](05_resnet.ipynb)) | one box ([03](03_subclassing.ipynb), *What subclassing gives up*) |
+# | **Intermediate outputs** | `layer.output` (above) | `layer.output` ([02](02_functional_api.ipynb), *Looking inside*) | not available; wrap `call` on a `keras.Input` first ([03](03_subclassing.ipynb), fix 3) |
+# | **Saving** | automatic (above) | automatic (above) | registration (or `custom_objects`), and a `get_config` of its own when the constructor takes arguments; loading needs the code ([07](07_saving.ipynb)) |
+# | **Debugging** | a wiring error as soon as the model is built, with shapes ([01](01_sequential.ipynb)) | a shape error while you wire the graph, before any data ([02](02_functional_api.ipynb), *A skip connection*) | a wiring error only when `call` first runs ([04](04_resnet_block.ipynb), *Without the projection*); but `call` is your Python, run eagerly when you call the model yourself, so `print` and a debugger work in it ([08](08_custom_training.ipynb), *Speed*) |
+# | **Reuse and encapsulation** | a Sequential model can be a layer of another model ([03](03_subclassing.ipynb), *Mixing the styles*) | a layer called twice shares its weights ([02](02_functional_api.ipynb), *A shared layer*); models nest like layers ([03](03_subclassing.ipynb)) | a class with parameters — `ResnetBlock(channels, strides, residual_path)` — the article's strongest argument ([04](04_resnet_block.ipynb), [05](05_resnet.ipynb)) |
+# | **Custom training** | a hand-written loop takes any model, and must pass `training=True` itself ([08](08_custom_training.ipynb)); `train_step` needs a subclass of the model class | the same; a `keras.Model` subclass with a `train_step` can still be called with `inputs, outputs` | `train_step` in the class itself, or a hand-written loop ([08](08_custom_training.ipynb)) |
+# | **Distribution, mixed precision** | the same code ([09](09_scaling_out.ipynb): Sequential models under a strategy) | the same code ([09](09_scaling_out.ipynb): mixed precision wraps the ResNet in a Functional model) | the same code ([09](09_scaling_out.ipynb): the ResNet on two replicas) |
+# | **Results** | identical for the same layers and weights ([01](01_sequential.ipynb), [03](03_subclassing.ipynb), [05](05_resnet.ipynb), above) | identical | identical |
+# | **Pitfalls met in this series** | no `Input` → no weights until built ([01](01_sequential.ipynb)) | the article's example: four errors, none of them the Functional API's ([02](02_functional_api.ipynb)) | `build()` then `summary()` shows 0 ([03](03_subclassing.ipynb), [05](05_resnet.ipynb)); a `call` that hard-codes `training` ([03](03_subclassing.ipynb)); "Could not locate class" ([07](07_saving.ipynb)) |
 
 # %% [markdown]
 # ## The hybrid most real code uses
@@ -210,10 +217,13 @@ print("Functional passes every test; the plain subclassed model passes none:",
 # residual_path)` hides a dozen lines behind a name, and `ResNet(block_list, num_classes)`
 # builds a network from a plan. But encapsulation is a property of the **blocks**, and blocks can
 # be subclassed *layers* that you then wire with the Functional API. You keep the clean classes
-# and get back everything in the table above.
+# and get back the summary, diagram, intermediate outputs and saving of the table above — for
+# the graph of blocks: each block itself stays one box (notebook 05's diagram).
 #
-# `build_functional_resnet` in `helpers.models` does exactly that: the article's subclassed
-# `ResnetBlock`, assembled into a Functional graph. Its summary has real shapes for every stage:
+# `build_functional_resnet` in `helpers.models` does exactly that: the series' `ResnetBlock`
+# (the article's block: a `keras.Model` subclass, and every model is also a layer; registered,
+# with `build` and `get_config`), assembled into a Functional graph. Its summary has real shapes
+# for every stage:
 
 # %%
 functional.summary(line_length=90)
@@ -257,11 +267,12 @@ print("output shape:", hybrid.output_shape, "| parameters:", f"{hybrid.count_par
 #    a **subclassed `Layer`** with a real `build()` and a `get_config`, register it, and wire
 #    the blocks with the Functional API (the hybrid above).
 # 4. **A forward pass that is a program** (loops or branches on data values, a structure that
-#    changes per call)? **Subclass `keras.Model`** — and pay the costs knowingly: write `build()`,
-#    `get_config`, register the class, and wrap it in `keras.Input` when you want a summary.
+#    changes per call)? **Subclass `keras.Model`** — and pay the costs knowingly: write `build()`
+#    and `get_config`, register the class, and call it on a batch before `summary()` (a wrapper
+#    on `keras.Input` cannot run Python `if`s on values: a symbolic tensor is no boolean).
 # 5. **A training procedure `fit` does not know** (GANs, custom losses on several passes)?
-#    Override **`train_step`** on whichever model you have ([08](08_custom_training.ipynb)); a
-#    hand-written loop only when you need full control.
+#    Override **`train_step`** in a subclass of whichever model class you use
+#    ([08](08_custom_training.ipynb)); a hand-written loop only when you need full control.
 
 # %% [markdown]
 # ## Recap

@@ -11,6 +11,7 @@ cfg = helpers.setup()
 
 # %%
 import keras
+import numpy as np
 
 from helpers import checks
 from helpers.data import load_fashion_mnist
@@ -39,9 +40,11 @@ checks.deeper_mlp(build_deeper_mlp)
 # %% [markdown]
 # ## Exercise 2: Dropout
 #
-# Dropout has no weights, so the parameter count stays 101,770. With it, training accuracy
-# rises more slowly (the network is handicapped during training) while validation accuracy
-# keeps up better: the gap between the two curves — overfitting — shrinks.
+# Dropout has no weights, so the parameter count stays 101,770. With it, expect training
+# accuracy to rise more slowly (the network is handicapped during training) while validation
+# accuracy keeps up better: the gap between the two curves — overfitting — shrinks. The run at
+# the end of this notebook measures it: compare its gap at epoch 8 with the lesson's model
+# without Dropout, which ended its 8 epochs at 88 % training and 83 % validation accuracy.
 
 # %% tags=["solution"]
 def build_dropout_mlp():
@@ -73,11 +76,10 @@ def make_early_stopping():
 checks.early_stopping(make_early_stopping)
 
 # %% [markdown]
-# It works in a real `fit`: training stops once validation accuracy has not improved for three
-# epochs, well before the 30 allowed.
+# It works in a real `fit`, here on the Dropout MLP of Exercise 2: training stops once
+# validation accuracy has not improved for three epochs, before the 30 allowed.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 (x_train, y_train), _ = load_fashion_mnist()
 model = build_dropout_mlp()
 model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -85,6 +87,11 @@ history = model.fit(x_train / 255.0, y_train, epochs=30, batch_size=64, validati
                     callbacks=[make_early_stopping()], verbose=2)
 
 # %%
-epochs_run = len(history.history["loss"])
-assert epochs_run < 30
-print("stopped before epoch 30:", epochs_run < 30)
+logs = history.history
+epochs_run, best = len(logs["loss"]), int(np.argmax(logs["val_accuracy"])) + 1
+assert epochs_run < 30 and epochs_run == best + 3
+print(f"stopped after {epochs_run} of at most 30 epochs: validation accuracy peaked at epoch "
+      f"{best} ({logs['val_accuracy'][best - 1] * 100:.0f} %), then 3 epochs brought no improvement")
+train_8, val_8 = logs["accuracy"][7] * 100, logs["val_accuracy"][7] * 100
+print(f"epoch 8: training {train_8:.0f} %, validation {val_8:.0f} %, a gap of "
+      f"{train_8 - val_8:.0f} points (without Dropout: 5)")

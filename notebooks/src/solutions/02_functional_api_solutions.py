@@ -94,36 +94,45 @@ class_only = build_image_only_two_heads(loss_weights={"clothing_class": 1.0, "fo
 footwear_head_before = [w.copy() for w in class_only.get_layer("footwear").get_weights()]
 print("parameters:", both.count_params())
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 for model in (both, class_only):
-    model.fit(x_train, targets_train, batch_size=64, epochs=cfg.pick(3, 10), verbose=2)
+    model.fit(x_train, targets_train, batch_size=64, epochs=cfg.pick(class_=3, full=10), verbose=2)
 scores = {name: model.evaluate(x_test, targets_test, verbose=0, return_dict=True)
           for name, model in (("both", both), ("class_only", class_only))}
-print({name: {k: round(v, 3) for k, v in s.items() if k.endswith("accuracy")} for name, s in scores.items()})
+for name, score in scores.items():
+    print(f"{name}: test accuracy class {score['clothing_class_accuracy'] * 100:.1f} %, footwear {score['footwear_accuracy'] * 100:.1f} %")
+
+# %%
+class_accuracy = scores["both"]["clothing_class_accuracy"]
+footwear_trained = scores["both"]["footwear_accuracy"]
+footwear_untrained = scores["class_only"]["footwear_accuracy"]
+footwear_head_after = class_only.get_layer("footwear").get_weights()
+unchanged = all(np.array_equal(a, b) for a, b in zip(footwear_head_before, footwear_head_after))
+class_says_shoe = np.isin(class_only.predict(x_test, verbose=0)["clothing_class"].argmax(axis=1), footwear_classes)
+shoes_from_class_head = np.mean(class_says_shoe == targets_test["footwear"].astype(bool))
+assert class_accuracy > 0.75 and footwear_trained > 0.95 and shoes_from_class_head > 0.95
+assert unchanged and footwear_untrained < footwear_trained - 0.1
+# accuracies rounded down (to 5 %, or 1 % near 100 %): the last digits vary between machines
+print(f"without the histogram: class accuracy at least {5 * int(class_accuracy * 20)} % (above 75 %), "
+      f"footwear at least {int(footwear_trained * 100)} %")
+print("footwear weighted 0: its head's kernel and bias are exactly as they started")
+print(f"footwear weighted 0: footwear accuracy at least {5 * int(footwear_untrained * 20)} %, "
+      f"at least 10 points below the trained head's")
+print("footwear weighted 0: 'is it a shoe?' read off the class head is right on more than 95 % of test images")
 
 # %% [markdown]
-# **Without the histogram** the class accuracy stays where it was with it (above 75 % after a few
-# epochs). That is no surprise: the histogram is computed from the image's own pixels, so it tells
-# the network nothing the image does not; at best it saves the network a little work. A feature
-# helps only when it carries information the other inputs lack.
+# **Without the histogram** the class accuracy is about what the two-input model scored in the
+# notebook (the exact test figures, above and there, are within about a point). That is
+# no surprise: the histogram is computed from the image's own pixels, so it tells the network
+# nothing the image does not; at best it saves the network a little work. A feature helps only
+# when it carries information the other inputs lack.
 #
 # **With `loss_weights={"clothing_class": 1.0, "footwear": 0.0}`** the footwear loss no longer
 # counts, so its gradient is zero and its head never learns: its weights are exactly the ones it
-# started with, and its accuracy is whatever a random head scores, far below the trained head's.
-# The trunk under it did learn, for the class head, and knows perfectly well which images are
-# shoes; only the footwear head's untrained weights do not read it.
-
-# %%
-footwear_head_after = class_only.get_layer("footwear").get_weights()
-unchanged = all(np.array_equal(a, b) for a, b in zip(footwear_head_before, footwear_head_after))
-assert scores["both"]["clothing_class_accuracy"] > 0.75
-assert scores["both"]["footwear_accuracy"] > 0.95
-assert unchanged and scores["class_only"]["footwear_accuracy"] < scores["both"]["footwear_accuracy"] - 0.1
-print("class accuracy without the histogram > 75%:", scores["both"]["clothing_class_accuracy"] > 0.75)
-print("footwear weighted 0: its head's weights never changed:", unchanged)
-print("footwear weighted 0: footwear accuracy far below the trained head's:",
-      scores["class_only"]["footwear_accuracy"] < scores["both"]["footwear_accuracy"] - 0.1)
+# started with, and its accuracy is whatever an untrained head scores, far below the trained
+# head's. The trunk under it did learn, for the class head: asking that head "is the predicted
+# class a sandal, sneaker or ankle boot?" answers the footwear question almost every time. Only
+# the footwear head's untrained weights do not read it.
 
 # %% [markdown]
 # ## Exercise 3: a second residual block
@@ -168,8 +177,8 @@ keras.utils.plot_model(build_two_block_residual(), to_file="../build/02_two_bloc
 # 32 × 32 + 32 = 1,056. The projection on the skip is another 64 × 32 + 32 = 2,080. In total
 # 5,216, against 8,320 for the 64-wide block: narrower layers, even with the extra projection.
 # The projection is the price of changing the width; a block that keeps it adds `x` for free. In
-# the article's `ResnetBlock`, `down_conv` (used when `residual_path=True`, a 1 × 1 convolution
-# with stride 2) is the projection: it brings the skip to the main path's shape.
+# the article's `ResnetBlock`, `down_conv` (created when `residual_path=True`: a 1 × 1 convolution
+# with the block's stride) is the projection: it brings the skip to the main path's shape.
 
 # %% tags=["solution"]
 def build_projection_block():

@@ -29,30 +29,34 @@ class TrainStepResNet(ResNet):
                 metric.update_state(loss, sample_weight=tf.shape(images)[0])
 
     def train_step(self, data):
-        images, labels = data
+        images, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             logits = self(images, training=True)
-            loss = self.compute_loss(x=images, y=labels, y_pred=logits, training=True)
-        gradients = tape.gradient(loss, self.trainable_variables)
+            loss = self.compute_loss(x=images, y=labels, y_pred=logits,
+                                     sample_weight=sample_weight, training=True)
+            scaled_loss = self.optimizer.scale_loss(loss)  # unchanged unless loss scaling is on
+        gradients = tape.gradient(scaled_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         self._update_loss_metric(loss, images)
-        return self.compute_metrics(images, labels, logits)
+        return self.compute_metrics(images, labels, logits, sample_weight=sample_weight)
 
     def test_step(self, data):
-        images, labels = data
+        images, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         logits = self(images, training=False)
-        loss = self.compute_loss(x=images, y=labels, y_pred=logits, training=False)
+        loss = self.compute_loss(x=images, y=labels, y_pred=logits,
+                                 sample_weight=sample_weight, training=False)
         self._update_loss_metric(loss, images)
-        return self.compute_metrics(images, labels, logits)
+        return self.compute_metrics(images, labels, logits, sample_weight=sample_weight)
 
 
 # %% [markdown]
 # ## Exercise 1: one training step by hand
 #
-# The five lines of the notebook's `make_train_step`, as a function of everything it needs.
+# The step of the notebook's `make_train_step`, as a function of everything it needs.
 # `training=True` makes BatchNormalization normalise with the batch and update its moving
 # statistics; the loss is computed inside the tape, before `optimizer.apply` changes the
-# weights.
+# weights, and returned unscaled; the gradients are those of the scaled loss, which a
+# `LossScaleOptimizer` divides back in `apply` (for any other optimizer the scale is 1).
 
 # %% tags=["solution"]
 def one_training_step(model, optimizer, loss_fn, images, labels):
@@ -60,7 +64,8 @@ def one_training_step(model, optimizer, loss_fn, images, labels):
     with tf.GradientTape() as tape:
         logits = model(images, training=True)
         loss = loss_fn(labels, logits)
-    gradients = tape.gradient(loss, model.trainable_variables)
+        scaled_loss = optimizer.scale_loss(loss)
+    gradients = tape.gradient(scaled_loss, model.trainable_variables)
     optimizer.apply(gradients, model.trainable_variables)
     return loss
 
@@ -73,22 +78,26 @@ checks.one_training_step(one_training_step)
 #
 # `compute_metrics` returns a plain dict; whatever we add to it reaches the log, the callbacks
 # and `History`. With `validation_data`, `fit` calls `test_step`, which computes `val_loss`
-# and `val_accuracy` — and no gradients, so there is no `val_grad_norm`.
+# and `val_accuracy` — and no gradients, so there is no `val_grad_norm`. The gradients are
+# those of the scaled loss; `self.optimizer.scale_loss(1.0)` is the scale (1 without loss
+# scaling), so dividing by it reports the true norm under mixed precision too.
 
 # %% tags=["solution"]
 class GradNormResNet(TrainStepResNet):
     """TrainStepResNet whose train_step also reports the gradients' global norm as grad_norm."""
 
     def train_step(self, data):
-        images, labels = data
+        images, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             logits = self(images, training=True)
-            loss = self.compute_loss(x=images, y=labels, y_pred=logits, training=True)
-        gradients = tape.gradient(loss, self.trainable_variables)
+            loss = self.compute_loss(x=images, y=labels, y_pred=logits,
+                                     sample_weight=sample_weight, training=True)
+            scaled_loss = self.optimizer.scale_loss(loss)
+        gradients = tape.gradient(scaled_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         self._update_loss_metric(loss, images)
-        logs = self.compute_metrics(images, labels, logits)
-        logs["grad_norm"] = tf.linalg.global_norm(gradients)
+        logs = self.compute_metrics(images, labels, logits, sample_weight=sample_weight)
+        logs["grad_norm"] = tf.linalg.global_norm(gradients) / self.optimizer.scale_loss(1.0)
         return logs
 
 
@@ -100,8 +109,9 @@ checks.grad_norm_train_step(GradNormResNet)
 #
 # The running sums are non-trainable variables of the model, created in `build` next to the
 # ResNet's own weights. In the graph, `tf.cond` decides per batch whether to apply the mean
-# and reset the sums. (Keras optimizers can also do this for you:
-# `keras.optimizers.Adam(gradient_accumulation_steps=4)`.)
+# and reset the sums. The sums hold gradients of the scaled loss, which a
+# `LossScaleOptimizer` divides back when they are applied. (Keras optimizers can also
+# accumulate for you: `keras.optimizers.Adam(gradient_accumulation_steps=4)`.)
 
 # %% tags=["solution"]
 class AccumulatingResNet(TrainStepResNet):
@@ -121,11 +131,13 @@ class AccumulatingResNet(TrainStepResNet):
                                             trainable=False, name="batches_seen")
 
     def train_step(self, data):
-        images, labels = data
+        images, labels, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             logits = self(images, training=True)
-            loss = self.compute_loss(x=images, y=labels, y_pred=logits, training=True)
-        gradients = tape.gradient(loss, self.trainable_variables)
+            loss = self.compute_loss(x=images, y=labels, y_pred=logits,
+                                     sample_weight=sample_weight, training=True)
+            scaled_loss = self.optimizer.scale_loss(loss)
+        gradients = tape.gradient(scaled_loss, self.trainable_variables)
         for total, gradient in zip(self.gradient_sums, gradients):
             total.assign_add(gradient)
         self.batches_seen.assign_add(1)
@@ -139,7 +151,7 @@ class AccumulatingResNet(TrainStepResNet):
 
         tf.cond(self.batches_seen % self.accumulate == 0, apply_mean, lambda: tf.constant(False))
         self._update_loss_metric(loss, images)
-        return self.compute_metrics(images, labels, logits)
+        return self.compute_metrics(images, labels, logits, sample_weight=sample_weight)
 
 
 # %%

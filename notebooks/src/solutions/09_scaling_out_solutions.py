@@ -26,10 +26,11 @@ from helpers import checks
 # ## Exercise 1: batch size and learning rate for N replicas
 #
 # Each replica takes `per_replica_batch` images, so one step sees `per_replica_batch ×
-# replicas`: that is the batch you pass to `fit`. The linear scaling rule keeps the size of an
-# update per image the same by scaling the learning rate with the batch. With 8 GPUs and 64
-# images each, only `GLOBAL_BATCH` (512) and the learning rate (4 × the base) change; the model
-# and `compile` code stay as they are, inside `strategy.scope()`.
+# replicas`: that is the batch you pass to `fit`. The linear scaling rule (for SGD) multiplies
+# the learning rate by the same factor as the batch. With 8 GPUs and 64 images each, only
+# `GLOBAL_BATCH` (512) and the learning rate change: 4 × the base by this rule, though for the
+# lesson's Adam a square-root rule (2 ×) or none is the more common choice. The model and
+# `compile` code stay as they are, inside `strategy.scope()`.
 
 # %% tags=["solution"]
 def scale_for_replicas(per_replica_batch, replicas, base_learning_rate=1e-3, base_batch=128):
@@ -71,7 +72,9 @@ checks.float32_output_classifier(float32_output_classifier)
 # Each replica divides its summed loss by the *global* batch (`tf.nn.compute_average_loss`);
 # the optimizer adds the replicas' gradients, so the update equals one step on the whole
 # batch. With a plain `tf.reduce_mean`, each replica averages over its own half, and the sum
-# of two such gradients is twice too large: the checker catches exactly that.
+# of two such gradients is twice too large: the checker catches exactly that. As in notebook
+# 08, the gradients are taken of `optimizer.scale_loss(loss)`, so the step stays right under
+# a `LossScaleOptimizer`.
 
 # %% tags=["solution"]
 def make_distributed_train_step(strategy, model, optimizer, global_batch):
@@ -83,7 +86,8 @@ def make_distributed_train_step(strategy, model, optimizer, global_batch):
             with tf.GradientTape() as tape:
                 per_example = loss_fn(labels, model(images, training=True))
                 loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
-            gradients = tape.gradient(loss, model.trainable_variables)
+                scaled_loss = optimizer.scale_loss(loss)
+            gradients = tape.gradient(scaled_loss, model.trainable_variables)
             optimizer.apply(gradients, model.trainable_variables)
             return loss
 

@@ -54,8 +54,9 @@ checks.functional_face(to_functional)
 # %% [markdown]
 # ## Exercise 3: the hybrid, one stage deeper
 #
-# The article's subclassed blocks, wired with the Functional API: each block is one layer of the
-# graph, so `summary()` lists every stage with its output shape.
+# Subclassed blocks (`helpers.models.ResnetBlock`, the article's block) wired with the
+# Functional API: each block is one layer of the graph, so `summary()` lists every stage with its
+# output shape.
 
 # %% tags=["solution"]
 def build_hybrid_resnet():

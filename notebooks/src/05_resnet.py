@@ -484,8 +484,8 @@ losses = [h.history["loss"][-1] for h in (history_09, history_he)]
 assert test_acc_he > 0.6 and abs(losses[0] - losses[1]) < 0.15
 assert first_useful["He"] <= 30 and first_useful["article"] >= 50
 print(f"last training loss: article {losses[0]:.1f}, He {losses[1]:.1f} (within 0.15 of each other)")
-print(f"validation accuracy first above 50 % after {first_useful['He']} steps with He "
-      f"(at most 30), {first_useful['article']} with the article's initializer (at least 50)")
+print("validation accuracy first above 50 % within 30 steps with He, only after 50 or more "
+      "with the article's initializer")
 print(f"test accuracy with He about {about(test_acc_he)}, above 60 %")
 
 # %%

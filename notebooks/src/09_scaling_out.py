@@ -521,10 +521,10 @@ SAME_CLASS_FLOOR = {"mixed_float16": 0.97, "mixed_bfloat16": 0.9}
 xla_gap = float(np.max(np.abs(logits["float32 + XLA"] - logits["float32"])))
 assert all(speed[name] > 0 for name in logits if name != "mixed_float16") and xla_gap < 1e-3
 print(f"largest difference between XLA's logits and float32's: {xla_gap:.3f} (at most 0.001)")
-for name in sorted(SAME_CLASS_FLOOR.keys() & same_class.keys()):  # the variants that ran
+for name in SAME_CLASS_FLOOR.keys() & same_class.keys():  # the variants that ran here
     assert same_class[name] > SAME_CLASS_FLOOR[name]
-    print(f"{name} gives float32's class to {np.floor(100 * same_class[name]):.0f}% of the "
-          f"test images (at least {SAME_CLASS_FLOOR[name]:.0%})")
+print("each 16-bit variant that runs here gives float32's class to more of the test images than "
+      "its floor (mixed_float16 97 %, mixed_bfloat16 90 %; the table above has the figures)")
 
 # %% [markdown]
 # What these numbers say, and what they do not:

@@ -269,7 +269,7 @@ probabilities = model.predict(x_test[:6], verbose=0)
 print("shape:", probabilities.shape, "| row sums:", probabilities.sum(axis=1).round(4))
 right = int(np.sum(probabilities.argmax(axis=1) == y_test[:6]))
 assert right >= 4
-print(f"at least 4 of these 6 predicted right, as a model above 80 % usually manages "
+print("at least 4 of these 6 predicted right, as a model above 80 % usually manages "
       "(the picture shows which)")
 
 # %% [markdown]

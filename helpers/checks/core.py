@@ -1,13 +1,12 @@
 """The one kit every checker uses: verdicts, a sandbox, safe calls, specs and mistake tables.
 
-A checker is a function decorated with :func:`verdict`. It runs the learner's
-code with :func:`run_learner_code` (an error becomes ``NotYet`` naming what was
-called) and stops at the first problem with ``raise NotYet("expected …, found
-…; hint")``. What it expects is written as data: a *spec*, rows of ``(what,
-measure, expected, hint)`` checked in order by :func:`expect`, and a table of
-*mistakes*, rows of ``(symptom, hint)`` over named facts, read by
-:func:`diagnose`. Importing this module does not import Keras or TensorFlow:
-the functions import them when they run.
+A checker is a function decorated with :func:`verdict`. It runs the learner's code with
+:func:`run_learner_code` (an error becomes ``NotYet`` naming what was called) and stops at the
+first problem with ``raise NotYet("expected …, found …; hint")``. What it expects is written as
+data: a *spec*, rows of ``(what, measure, expected, hint)`` checked in order by :func:`expect`,
+and a table of *mistakes*, rows of ``(symptom, hint)`` over named facts, read by
+:func:`diagnose`. Importing this module does not import Keras or TensorFlow: the functions
+import them when they run.
 
 Example::
 
@@ -32,6 +31,7 @@ import numpy as np
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TF_NODE = re.compile(r"\{\{function_node [^}]*\}\}\s*")
 NO_TENSOR = "expected a tensor (does `call` end with `return ...`?)"
+MODEL = "a keras.Model (did you forget `return model`?)"
 _FOLDERS = []  # the temporary folder of each checker now running, innermost last
 
 
@@ -176,16 +176,21 @@ def new_instance(cls, *args, what, base="keras.Model", expected=None, **kwargs):
     return obj
 
 
+def returned(function, *args, what, expected, **kwargs):
+    """Run the learner's ``function``; a ``None`` result stops, saying what was ``expected``.
+    Example: ``plan = returned(block_plan, [2, 2], what="block_plan([2, 2])", expected="a list")``"""
+    value = run_learner_code(function, *args, what=what, **kwargs)
+    if value is None:
+        raise NotYet(f"{what} returned None; expected {expected}")
+    return value
+
+
 def model_from(function, *args, what):
     """Run the learner's model-building function; stop unless it returned a ``keras.Model``.
     Example: ``model = model_from(build_deeper_mlp, what="build_deeper_mlp()")``"""
     import keras
 
-    obj = run_learner_code(function, *args, what=what)
-    if obj is None:
-        raise NotYet(
-            f"{what} returned None; expected a keras.Model (did you forget `return model`?)"
-        )
+    obj = returned(function, *args, what=what, expected=MODEL)
     if not isinstance(obj, keras.Model):
         raise NotYet(f"{what} returned a {type(obj).__name__}; expected a keras.Model")
     return obj
@@ -275,6 +280,14 @@ def dropout_facts(model, x, what="model(x)"):
     }
 
 
+def zero_kernels(layer):
+    """Set every convolution kernel (4-D weight) of ``layer`` to zero: ``zero_kernels(block)(x)``."""
+    for weight in layer.weights:
+        if len(weight.shape) == 4:
+            weight.assign(np.zeros(weight.shape, "float32"))
+    return layer
+
+
 def layers_of_type(model, name):
     """All layers, nested ones included, whose class is ``name``: ``layers_of_type(m, "Dropout")``."""
     layers = model._flatten_layers(include_self=False)
@@ -284,6 +297,11 @@ def layers_of_type(model, name):
 def units(model):
     """A measure: the units of the Dense layers, in order, e.g. ``[128, 10]``."""
     return [layer.units for layer in layers_of_type(model, "Dense")]
+
+
+def sorted_units(model):
+    """A measure: the units of the Dense layers, sorted, e.g. ``[10, 128]``."""
+    return sorted(units(model))
 
 
 def activations(model):
@@ -325,6 +343,17 @@ def logits_loss():
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
+def loss_and_gradients(model, x, labels):
+    """The :func:`logits_loss` of ``model(x, training=True)`` and its gradients with respect to the
+    trainable variables, as NumPy; the weights are left alone. Example:
+    ``loss, gradients = loss_and_gradients(model, images, labels)``"""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        loss = logits_loss()(labels, model(x, training=True))
+    return float(loss), [g.numpy() for g in tape.gradient(loss, model.trainable_variables)]
+
+
 def tiny_model(shape, classes=10, hidden=0, seed=0, optimizer=None, metrics=None):
     """A small seeded classifier that outputs logits: ``keras.Input(shape)``, ``Flatten`` for
     images, with ``hidden`` units a Dense → BatchNormalization(momentum=0.5) → ReLU, then
@@ -332,7 +361,9 @@ def tiny_model(shape, classes=10, hidden=0, seed=0, optimizer=None, metrics=None
     Example: ``tiny_model((8, 8, 1), hidden=16)``; ``tiny_model((28, 28, 1), optimizer="adam")``"""
     import keras
 
-    keras.utils.set_random_seed(seed)
+    from helpers.runtime import seed_everything  # on JAX, without importing TensorFlow
+
+    seed_everything(seed)
     layers = [keras.Input(shape=shape)] + ([keras.layers.Flatten()] if len(shape) > 1 else [])
     if hidden:
         BN = keras.layers.BatchNormalization

@@ -35,11 +35,8 @@ EARLY_STOPPING = [  # (symptom, hint)
 
 @verdict
 def deeper_mlp(build_deeper_mlp):
-    """Exercise 01.1: a second hidden layer, Dense(64, relu), and its parameters by hand.
-
-    Checks the spec ``DEEPER_MLP`` and that each output row is a probability distribution.
-
-    Example::
+    """Exercise 01.1: a second hidden layer, Dense(64, relu), and its parameters by hand. Checks the
+    spec ``DEEPER_MLP`` and that each output row is a probability distribution. Example::
 
         checks.deeper_mlp(build_deeper_mlp)
     """
@@ -51,12 +48,9 @@ def deeper_mlp(build_deeper_mlp):
 
 @verdict
 def dropout_mlp(build_dropout_mlp):
-    """Exercise 01.2: Dropout(0.2) after the hidden layer; active only in training.
-
-    Reads the tables ``DROPOUT_MLP`` (one Dropout of rate 0.2 right after the hidden Dense
-    layer, no new parameters) and ``DROPOUT_BEHAVIOUR`` (random in training, off at inference).
-
-    Example::
+    """Exercise 01.2: Dropout(0.2) after the hidden layer; active only in training. Reads the tables
+    ``DROPOUT_MLP`` (one Dropout of rate 0.2 right after the hidden Dense layer, no new parameters)
+    and ``DROPOUT_BEHAVIOUR`` (random in training, off at inference). Example::
 
         checks.dropout_mlp(build_dropout_mlp)
     """
@@ -72,11 +66,8 @@ def dropout_mlp(build_dropout_mlp):
 
 @verdict
 def early_stopping(make_early_stopping):
-    """Exercise 01.3: an EarlyStopping callback that keeps the best epoch's weights.
-
-    Reads the table ``EARLY_STOPPING``: a validation metric, some patience, the best weights.
-
-    Example::
+    """Exercise 01.3: an EarlyStopping callback that keeps the best epoch's weights. Reads the table
+    ``EARLY_STOPPING``: a validation metric, some patience, the best weights. Example::
 
         checks.early_stopping(make_early_stopping)
     """

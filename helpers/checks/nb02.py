@@ -1,10 +1,6 @@
-"""Checkers for the exercises of notebook 02 (the Functional API).
-
-Each checker calls the learner's ``build_...()`` function, runs the model it returns on a
-few random inputs and reads its graph of layers: inputs and outputs by name and shape, how
-each ``Add`` is wired (a skip connection adds a tensor to something computed *from* it),
-the parameter count and, where the exercise asks for it, how the model was compiled.
-"""
+"""Checkers for the exercises of notebook 02 (the Functional API): each runs the learner's model
+on a few random inputs and reads its graph of layers: inputs and outputs, how each ``Add`` is
+wired (a skip connection adds a tensor to something computed *from* it), parameters, compile."""
 
 import re
 
@@ -20,6 +16,8 @@ RESIDUAL_PARAMS = (784 * 64 + 64) + 2 * 2 * (64 * 64 + 64) + (64 * 10 + 10)
 PROJECTION_PARAMS = 2 * (64 * 32 + 32) + (32 * 32 + 32)
 ONE_LOSS_EACH = "loss={{'clothing_class': 'sparse_categorical_crossentropy', 'footwear': 'binary_crossentropy'}}"
 IMAGE_INPUT = "keras.Input(shape=(28, 28), name='image')"
+ONE_ADD_EACH = "each residual block ends with its own layers.Add()([x, y])"
+NO_SKIP = "; Dense layers stacked one after another, as in Sequential, have no skip connection"
 
 
 def counted(model):
@@ -115,17 +113,10 @@ def _metric_names(model):
     for metric in metrics if isinstance(metrics, list) else [metrics]:
         if isinstance(metric, dict):  # a serialised object {"class_name": ..., "config": ...}
             config = metric.get("config")
-            metric = (
-                config.get("name")
-                if isinstance(config, dict)
-                else config or metric.get("class_name")
-            )
+            named = isinstance(config, dict)
+            metric = config.get("name") if named else config or metric.get("class_name")
         names.append(_name_of(metric))
     return names
-
-
-def _expect_parameters(model, expected, hint):
-    core.expect_equal(counted(model), f"{expected:,}", "the number of parameters", hint)
 
 
 # --- reading the graph -------------------------------------------------------------------
@@ -170,10 +161,8 @@ def _units_between(start, end):
 
 def _add_calls(model):
     """(the Add layer, its input tensors, its output tensor) for every call of an Add layer."""
-    layers = core.layers_of_type(model, "Add")
-    return [
-        (a, list(n.input_tensors), n.output_tensors[0]) for a in layers for n in a._inbound_nodes
-    ]
+    adds = core.layers_of_type(model, "Add")
+    return [(a, list(n.input_tensors), n.output_tensors[0]) for a in adds for n in a._inbound_nodes]
 
 
 def _skip_and_branch(inputs):
@@ -189,11 +178,9 @@ def _skip_and_branch(inputs):
 
 @verdict
 def article_mlp_64(build_article_mlp_64):
-    """Exercise 02.1: the corrected article network for 64 input features, compiled as in the article.
-
-    Checks the spec ``ARTICLE_MLP_64``, that each output row is a probability distribution,
+    """Exercise 02.1: the corrected article network for 64 input features, compiled as in the
+    article. Checks the spec ``ARTICLE_MLP_64``, that each output row is a probability distribution,
     and the table ``ARTICLE_COMPILE``: RMSprop at 0.001, categorical cross-entropy, accuracy.
-
     Example::
 
         checks.article_mlp_64(build_article_mlp_64)
@@ -206,11 +193,7 @@ def article_mlp_64(build_article_mlp_64):
     learning_rate = round(float(model.optimizer.learning_rate), 6) if compiled else None
     facts = dict(optimizer=optimizer, learning_rate=learning_rate, metrics=_metric_names(model))
     core.diagnose(ARTICLE_COMPILE, compiled=compiled, loss=_name_of(model.loss), **facts)
-    return (
-        f"the article's network for 64 features: {ARTICLE_PARAMS:,} parameters (the first Dense has "
-        "64 × 256 + 256 = 16,640 instead of 33,024), compiled with RMSprop(learning_rate=0.001), "
-        "categorical cross-entropy and accuracy."
-    )
+    return f"the article's network for 64 features: {ARTICLE_PARAMS:,} parameters (the first Dense has 64 × 256 + 256 = 16,640 instead of 33,024), compiled with RMSprop(learning_rate=0.001), categorical cross-entropy and accuracy."
 
 
 def _loss_facts(loss, names):
@@ -231,12 +214,9 @@ def _loss_facts(loss, names):
 @verdict
 def image_only_two_heads(build_image_only_two_heads):
     """Exercise 02.2: the two-output model without the ``histogram`` input, one loss per output.
-
-    Checks one input, the spec ``TWO_HEADS`` (an ``image`` input, the outputs
-    ``clothing_class`` and ``footwear``), then the tables ``TWO_HEADS_OUTPUTS`` (softmax
-    probabilities, one sigmoid probability) and ``HEAD_LOSSES`` (a loss for each output).
-
-    Example::
+    Checks one input, the spec ``TWO_HEADS`` (an ``image`` input, the outputs ``clothing_class`` and
+    ``footwear``), then the tables ``TWO_HEADS_OUTPUTS`` (softmax probabilities, one sigmoid
+    probability) and ``HEAD_LOSSES`` (a loss for each output). Example::
 
         checks.image_only_two_heads(build_image_only_two_heads)
     """
@@ -244,8 +224,7 @@ def image_only_two_heads(build_image_only_two_heads):
     inputs = [tensor.name for tensor in model.inputs]
     if len(inputs) != 1:
         raise NotYet(
-            f"expected one input, 'image', found {len(inputs)}: {inputs}. Hint: drop the "
-            "histogram input and its branch (and the Concatenate that joined them)"
+            f"expected one input, 'image', found {len(inputs)}: {inputs}. Hint: drop the histogram input and its branch (and the Concatenate that joined them)"
         )
     core.expect(model, TWO_HEADS)
     names = list(model.output_names)
@@ -257,11 +236,7 @@ def image_only_two_heads(build_image_only_two_heads):
     core.diagnose(TWO_HEADS_OUTPUTS, compiled=compiled, **heads, **shapes)
     facts = _loss_facts(model.loss, names)
     core.diagnose(HEAD_LOSSES, **facts)
-    return (
-        f"one input, 'image' (None, 28, 28); outputs 'clothing_class' (None, 10) with "
-        f"{facts['clothing_class']} and 'footwear' (None, 1) with {facts['footwear']}; "
-        f"{model.count_params():,} parameters."
-    )
+    return f"one input, 'image' (None, 28, 28); outputs 'clothing_class' (None, 10) with {facts['clothing_class']} and 'footwear' (None, 1) with {facts['footwear']}; {model.count_params():,} parameters."
 
 
 def _expect_blocks_in_a_row(model, adds):
@@ -274,20 +249,16 @@ def _expect_blocks_in_a_row(model, adds):
 
         if not (feeds(output_1, inputs_2) or feeds(output_2, inputs_1)):
             raise NotYet(
-                "the two blocks are side by side; expected the second block to start from "
-                "the first block's output (after its ReLU)"
+                "the two blocks are side by side; expected the second block to start from the first block's output (after its ReLU)"
             )
 
 
 @verdict
 def two_block_residual(build_two_block_residual):
-    """Exercise 02.3: ``residual_model`` with a second residual block after the first.
-
-    Checks the input (None, 28, 28) and output (None, 10, softmax); two ``Add`` layers, each a
-    skip connection around two ``Dense(64)`` (the table ``SKIP_CONNECTION``); the second block
-    fed by the first; and 67,530 parameters.
-
-    Example::
+    """Exercise 02.3: ``residual_model`` with a second residual block after the first. Checks the
+    input (None, 28, 28) and output (None, 10, softmax); two ``Add`` layers, each a skip connection
+    around two ``Dense(64)`` (the table ``SKIP_CONNECTION``); the second block fed by the first; and
+    67,530 parameters. Example::
 
         checks.two_block_residual(build_two_block_residual)
     """
@@ -299,11 +270,7 @@ def two_block_residual(build_two_block_residual):
     core.expect_equal(shape, (None, 10), "the output shape", "end with Dense(10, softmax)")
     core.expect_probabilities(probabilities)
     adds = _add_calls(model)
-    hint = "each residual block ends with its own layers.Add()([x, y])" + (
-        ": add a second block after the first"
-        if adds
-        else "; Dense layers stacked one after another, as in Sequential, have no skip connection"
-    )
+    hint = ONE_ADD_EACH + (": add a second block after the first" if adds else NO_SKIP)
     core.expect_equal(len(adds), 2, "the number of Add layers", hint)
     for number, (layer, inputs, _) in enumerate(adds, start=1):
         pair = _skip_and_branch(inputs)
@@ -312,11 +279,8 @@ def two_block_residual(build_two_block_residual):
         core.diagnose(SKIP_CONNECTION, number=number, name=layer.name, skipped=skipped, **facts)
     _expect_blocks_in_a_row(model, adds)
     hint = "dense_in 50,240 + 8,320 per block (two Dense(64): 2 × 4,160) + 650 for the output"
-    _expect_parameters(model, RESIDUAL_PARAMS, hint)
-    return (
-        f"two residual blocks in a row, each Add([x, F(x)]) around two Dense(64); "
-        f"{RESIDUAL_PARAMS:,} parameters (each block adds 8,320)."
-    )
+    core.expect_equal(counted(model), f"{RESIDUAL_PARAMS:,}", "the number of parameters", hint)
+    return f"two residual blocks in a row, each Add([x, F(x)]) around two Dense(64); {RESIDUAL_PARAMS:,} parameters (each block adds 8,320)."
 
 
 def _projection_model(build):
@@ -332,13 +296,10 @@ def _projection_model(build):
 
 @verdict
 def projection_block(build_projection_block):
-    """Exercise 02.4: a residual block from 64 to 32 features with a projection shortcut.
-
-    Checks the input (None, 64) and output (None, 32); one ``Add`` (the table
-    ``PROJECTION_ADD``) of the main path, ``Dense(32, relu)`` then ``Dense(32)``, and the skip,
-    its own ``Dense(32)`` on the block's input; then ``PROJECTION_END``: a ReLU, 5,216 parameters.
-
-    Example::
+    """Exercise 02.4: a residual block from 64 to 32 features with a projection shortcut. Checks the
+    input (None, 64) and output (None, 32); one ``Add`` (the table ``PROJECTION_ADD``) of the main
+    path, ``Dense(32, relu)`` then ``Dense(32)``, and the skip, its own ``Dense(32)`` on the block's
+    input; then ``PROJECTION_END``: a ReLU, 5,216 parameters. Example::
 
         checks.projection_block(build_projection_block)
     """
@@ -359,8 +320,4 @@ def projection_block(build_projection_block):
     paths = sorted((_units_between(start, tensor) for tensor in inputs), key=len)
     core.expect(paths, PROJECTION_PATHS)
     core.diagnose(PROJECTION_END, outputs=outputs, params=model.count_params())
-    return (
-        f"a 64 → 32 residual block with a Dense(32) projection on the skip: {PROJECTION_PARAMS:,} "
-        "parameters (2,080 + 1,056 main path, 2,080 projection), against 8,320 for the "
-        "64-wide block."
-    )
+    return f"a 64 → 32 residual block with a Dense(32) projection on the skip: {PROJECTION_PARAMS:,} parameters (2,080 + 1,056 main path, 2,080 projection), against 8,320 for the 64-wide block."

@@ -1,9 +1,6 @@
-"""Checkers for the exercises of notebook 03 (model subclassing).
-
-Each checker takes the learner's *class*, builds it on tiny inputs and checks what it
-does: shapes, parameter counts, outputs in training and inference mode, a config or
-``.keras`` round trip.
-"""
+"""Checkers for the exercises of notebook 03 (model subclassing): each takes the learner's *class*,
+builds it on tiny inputs and checks what it does: shapes, parameter counts, outputs in training and
+inference mode, a config or ``.keras`` round trip."""
 
 import inspect
 
@@ -24,12 +21,9 @@ DENSE = "OptionalBiasDense(4, activation='relu', use_bias={})"
 DOWN = "ResnetBlock(8, strides=2, residual_path=True)"
 DEEP = "DeepMLP(hidden_units=(8, 6))"
 KERNELS = [(3, 3, 4, 8), (3, 3, 8, 8), (1, 1, 4, 8)]  # conv1, conv2, down_conv of DOWN
+DEFAULT_BUILD = "Keras's default build builds nothing. Write build(input_shape): build each layer in turn and pass the shape on with layer.compute_output_shape(shape)"
+BLOCK_BUILD = "build(input_shape) must build each sublayer (self.bn1.build(input_shape), ...), passing conv1's output shape (self.conv1.compute_output_shape) to bn2 and conv2"
 DROPOUT_PLACES = {784: "on the flattened image, before `hidden`", 10: "on the classifier's probabilities, after `classifier`"}  # fmt: skip
-
-
-def sorted_units(model):
-    """A measure: the units of the Dense layers, sorted."""
-    return sorted(core.units(model))
 
 
 # fmt: off
@@ -97,13 +91,10 @@ def _training_facts(model, dropout, x):
 
 @verdict
 def subclassed_dropout_mlp(DropoutMLP):
-    """Exercise 03.1: the notebook's MLP with Dropout(0.2) between hidden and classifier.
-
-    Checks the spec ``DROPOUT_MLP``, one Dropout of rate 0.2, the shape and 101,770
-    parameters, then the table ``DROPOUT_MISTAKES``: Dropout on the 128 hidden units, only in
-    training, and ``training`` passed on by ``call`` (calling ``model.call`` directly).
-
-    Example::
+    """Exercise 03.1: the notebook's MLP with Dropout(0.2) between hidden and classifier. Checks the
+    spec ``DROPOUT_MLP``, one Dropout of rate 0.2, the shape and 101,770 parameters, then the table
+    ``DROPOUT_MISTAKES``: Dropout on the 128 hidden units, only in training, and ``training`` passed
+    on by ``call`` (calling ``model.call`` directly). Example::
 
         checks.subclassed_dropout_mlp(DropoutMLP)
     """
@@ -120,10 +111,7 @@ def subclassed_dropout_mlp(DropoutMLP):
     hint = "Dropout has no weights, so the count is the same as the MLP's"
     core.expect_equal(model.count_params(), 101_770, "the number of parameters", hint)
     core.diagnose(DROPOUT_MISTAKES, **_training_facts(model, dropouts[0], x))
-    return (
-        "DropoutMLP: Dropout(0.2) on the 128 hidden units, random with training=True, off "
-        "at inference, `training` passed on; still 101,770 parameters."
-    )
+    return "DropoutMLP: Dropout(0.2) on the 128 hidden units, random with training=True, off at inference, `training` passed on; still 101,770 parameters."
 
 
 def _fresh_dense(cls, use_bias, x):
@@ -133,8 +121,7 @@ def _fresh_dense(cls, use_bias, x):
     if layer.weights:
         names = ", ".join(w.name for w in layer.weights)
         raise NotYet(
-            f"{what} already has weights ({names}) before it is built: create them in "
-            "build(input_shape) with self.add_weight, not in __init__"
+            f"{what} already has weights ({names}) before it is built: create them in build(input_shape) with self.add_weight, not in __init__"
         )
     return layer
 
@@ -152,39 +139,31 @@ def _expect_use_bias_in_config(cls, layer, x):
     config = core.run_learner_code(layer.get_config, what="get_config()")
     if "use_bias" not in config:
         raise NotYet(
-            f"get_config() returned {sorted(config)}, without 'use_bias': from_config would "
-            "re-create the layer with a bias. Add config.update({'use_bias': self.use_bias}) "
-            "(and units, activation)"
+            f"get_config() returned {sorted(config)}, without 'use_bias': from_config would re-create the layer with a bias. Add config.update({{'use_bias': self.use_bias}}) (and units, activation)"
         )
     clone = core.run_learner_code(cls.from_config, config, what="from_config(get_config())")
     core.run_learner_code(clone, x, what="the re-created layer")
     if clone.count_params() != 12:
         raise NotYet(
-            f"from_config(get_config()) re-created a layer with {clone.count_params()} "
-            "parameters, expected 12: use_bias=False was lost on the way"
+            f"from_config(get_config()) re-created a layer with {clone.count_params()} parameters, expected 12: use_bias=False was lost on the way"
         )
 
 
 @verdict
 def simple_dense_use_bias(OptionalBiasDense):
-    """Exercise 03.2: SimpleDense with a ``use_bias=True`` argument.
-
-    ``OptionalBiasDense(4, activation="relu", use_bias=...)`` must have no weights before it
-    is built; then the tables ``DENSE_MISTAKES`` (12 parameters, no bias, relu(x @ kernel)) and
+    """Exercise 03.2: SimpleDense with a ``use_bias=True`` argument. The layer
+    ``OptionalBiasDense(4, activation="relu", use_bias=...)`` must have no weights before it is
+    built; then the tables ``DENSE_MISTAKES`` (12 parameters, no bias, relu(x @ kernel)) and
     ``BIASED_MISTAKES`` (16 with the bias, added); the kernel follows the input size; and
-    ``from_config(get_config())`` keeps ``use_bias``.
-
-    Example::
+    ``from_config(get_config())`` keeps ``use_bias``. Example::
 
         checks.simple_dense_use_bias(OptionalBiasDense)
     """
     core.expect_subclass(OptionalBiasDense, "keras.layers.Layer", "OptionalBiasDense")
     x = core.random_array(2, 3, normal=True)
     layer, biased = (_fresh_dense(OptionalBiasDense, use_bias, x) for use_bias in (False, True))
-    y = core.output_of(layer, x, f"{DENSE.format(False)} on a (2, 3) batch")
-    core.expect_equal(
-        y.shape, (2, 4), f"the output shape of {DENSE.format(False)} on a (2, 3) batch"
-    )
+    what = f"{DENSE.format(False)} on a (2, 3) batch"
+    core.expect_equal(core.output_of(layer, x, what).shape, (2, 4), f"the output shape of {what}")
     shapes = sorted(tuple(w.shape) for w in layer.weights)
     core.diagnose(DENSE_MISTAKES, layer=layer, x=x, shapes=shapes, count=layer.count_params())
     core.run_learner_code(biased, x, what=f"{DENSE.format(True)} on a (2, 3) batch")
@@ -195,45 +174,37 @@ def simple_dense_use_bias(OptionalBiasDense):
     hint = "the kernel's shape is (input_shape[-1], units)"
     core.expect_equal(wide.count_params(), 20, f"the parameters of {what} on 5 features", hint)
     _expect_use_bias_in_config(OptionalBiasDense, layer, x)
-    return (
-        "OptionalBiasDense: 12 parameters without bias (3 × 4), 16 with, the same outputs "
-        "as Dense, and use_bias survives get_config/from_config."
-    )
+    return "OptionalBiasDense: 12 parameters without bias (3 × 4), 16 with, the same outputs as Dense, and use_bias survives get_config/from_config."
 
 
-def _count(layer, what):
+def _built(layer, what, shape, kind, expected, hint):
+    """Build ``layer`` on ``shape`` (no data); stop unless parameters appeared; their count."""
+    core.run_learner_code(layer.build, shape, what=f"{what}.build({shape})")
     try:
-        return int(layer.count_params())
+        found = int(layer.count_params())
     except ValueError:  # Keras refuses to count an unbuilt layer
         raise NotYet(
-            f"{what} is not built after build(); does your build() end up calling the "
-            "sublayers' build?"
+            f"{what} is not built after build(); does your build() end up calling the sublayers' build?"
         ) from None
+    if found == 0:
+        raise NotYet(
+            f"after {what}.build({shape}) the {kind} has 0 parameters, expected {expected:,}: {hint}"
+        )
+    return found
 
 
 def _built_deep_mlp(DeepMLP, hidden):
     what = f"DeepMLP(hidden_units={hidden})"
     model = core.run_learner_code(DeepMLP, hidden_units=hidden, what=what)
     hint = "create one Dense per entry of hidden_units, in a loop"
-    core.expect_equal(
-        sorted_units(model),
-        sorted([*hidden, 10]),
-        f"the Dense layers' units of {what} (sorted)",
-        hint,
-    )
-    core.run_learner_code(model.build, (None, 28, 28), what=f"{what}.build((None, 28, 28))")
+    units = f"the Dense layers' units of {what} (sorted)"
+    core.expect_equal(core.sorted_units(model), sorted([*hidden, 10]), units, hint)
     sizes = [784, *hidden, 10]
-    found, expected = _count(model, what), sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-    if found == 0:
-        raise NotYet(
-            f"after {what}.build((None, 28, 28)) the model has 0 parameters, expected "
-            f"{expected:,}: Keras's default build builds nothing. Write build(input_shape): "
-            "build each layer in turn and pass the shape on with layer.compute_output_shape(shape)"
-        )
+    expected = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    found = _built(model, what, (None, 28, 28), "model", expected, DEFAULT_BUILD)
     hint = "Flatten (784), the hidden Dense layers in order, then Dense(10)"
-    core.expect_equal(
-        found, expected, f"the parameters of {what} after build((None, 28, 28))", hint
-    )
+    params = f"the parameters of {what} after build((None, 28, 28))"
+    core.expect_equal(found, expected, params, hint)
 
 
 def _expect_round_trip(model, DeepMLP, x, before):
@@ -243,45 +214,34 @@ def _expect_round_trip(model, DeepMLP, x, before):
         config = model.get_config()
     except NotImplementedError:
         raise NotYet(
-            "get_config() raised NotImplementedError: Keras cannot record hidden_units by "
-            "itself. Write get_config: config = super().get_config(); "
-            "config.update({'hidden_units': ...})"
+            "get_config() raised NotImplementedError: Keras cannot record hidden_units by itself. Write get_config: config = super().get_config(); config.update({'hidden_units': ...})"
         ) from None
-    clone = core.run_learner_code(
-        DeepMLP.from_config, config, what="DeepMLP.from_config(model.get_config())"
-    )
+    what = "DeepMLP.from_config(model.get_config())"
+    clone = core.run_learner_code(DeepMLP.from_config, config, what=what)
     hint = "without your own get_config Keras records the default hidden_units, not the value passed: write get_config and put hidden_units in it"
     what = f"the Dense units of from_config(get_config()) for {DEEP} (sorted)"
-    core.expect_equal(sorted_units(clone), [6, 8, 10], what, hint)
+    core.expect_equal(core.sorted_units(clone), [6, 8, 10], what, hint)
 
-    def save_and_load():
-        model.save(core.scratch_path("deep_mlp.keras"))
-        objects = {DeepMLP.__name__: DeepMLP}
-        reloaded = keras.models.load_model(
-            core.scratch_path("deep_mlp.keras"), custom_objects=objects
-        )
+    def save_and_load(path):
+        model.save(path)
+        reloaded = keras.models.load_model(path, custom_objects={DeepMLP.__name__: DeepMLP})
         return core.to_numpy(reloaded(x), "the reloaded model")
 
-    after = core.run_learner_code(
-        save_and_load, what="the .keras round trip (save, then load_model)"
-    )
+    what = "the .keras round trip (save, then load_model)"
+    after = core.run_learner_code(save_and_load, core.scratch_path("deep_mlp.keras"), what=what)
     if not np.array_equal(before, after):
         raise NotYet(
-            "the model reloaded from the .keras file predicts differently from the original: "
-            "are all the weights created in build?"
+            "the model reloaded from the .keras file predicts differently from the original: are all the weights created in build?"
         )
 
 
 @verdict
 def serializable_deep_mlp(DeepMLP):
-    """Exercise 03.3: a DeepMLP(hidden_units) with a real build and a get_config.
-
-    After ``DeepMLP(hidden_units=(8, 6)).build((None, 28, 28))`` (no data) every parameter
-    must exist, 6,404, and likewise for ``(5,)``; it must classify (softmax rows), keep
-    ``hidden_units`` through ``from_config(get_config())`` and a ``.keras`` file, and
-    ``DeepMLP()`` must have Dense layers of 256, 128 and 10 units.
-
-    Example::
+    """Exercise 03.3: a DeepMLP(hidden_units) with a real build and a get_config. After
+    ``DeepMLP(hidden_units=(8, 6)).build((None, 28, 28))`` (no data) every parameter must exist,
+    6,404, and likewise for ``(5,)``; it must classify (softmax rows), keep ``hidden_units`` through
+    ``from_config(get_config())`` and a ``.keras`` file, and ``DeepMLP()`` must have Dense layers of
+    256, 128 and 10 units. Example::
 
         checks.serializable_deep_mlp(DeepMLP)
     """
@@ -291,47 +251,33 @@ def serializable_deep_mlp(DeepMLP):
     model = core.run_learner_code(DeepMLP, hidden_units=(8, 6), what=DEEP)
     model.build((None, 28, 28))
     x = core.random_array(3, 28, 28)
-    before = core.to_numpy(
-        core.run_learner_code(model, x, what="the model on 3 images"), "the model"
-    )
+    y = core.run_learner_code(model, x, what="the model on 3 images")
+    before = core.to_numpy(y, "the model")
     core.expect_equal(before.shape, (3, 10), "the output shape of DeepMLP on 3 images of 28 × 28")
     core.expect_probabilities(before, "is the last layer Dense(10, activation='softmax')?")
     _expect_round_trip(model, DeepMLP, x, before)
     default = core.run_learner_code(DeepMLP, what="DeepMLP()")
     hint = "hidden_units=(256, 128) by default, then Dense(10, softmax)"
-    core.expect_equal(
-        sorted_units(default), [10, 128, 256], "the Dense layers' units of DeepMLP() (sorted)", hint
-    )
-    return (
-        "DeepMLP: one Dense per hidden unit count, build() creates all 6,404 parameters "
-        "of DeepMLP((8, 6)) without data, and get_config/.keras round trips keep it identical."
-    )
+    what = "the Dense layers' units of DeepMLP() (sorted)"
+    core.expect_equal(core.sorted_units(default), [10, 128, 256], what, hint)
+    return "DeepMLP: one Dense per hidden unit count, build() creates all 6,404 parameters of DeepMLP((8, 6)) without data, and get_config/.keras round trips keep it identical."
 
 
 def _built_block(ResnetBlock, what, channels, **kwargs):
     """The learner's block, built on (None, 6, 6, 4), with exactly the article's parameters."""
     block = core.run_learner_code(ResnetBlock, channels, what=what, **kwargs)
-    core.run_learner_code(block.build, (None, 6, 6, 4), what=f"{what}.build((None, 6, 6, 4))")
     parts = [
         (f"conv1 3×3 4→{channels}", 9 * 4 * channels),
         ("bn1 (4)", 16),
         (f"conv2 3×3 {channels}→{channels}", 9 * channels * channels),
         (f"bn2 ({channels})", 4 * channels),
     ] + ([("down_bn (4)", 16), (f"down_conv 1×1 4→{channels}", 4 * channels)] if kwargs else [])
-    found, expected = _count(block, what), sum(n for _, n in parts)
-    if found == 0:
-        raise NotYet(
-            f"after {what}.build((None, 6, 6, 4)) the block has 0 parameters, expected {expected}: "
-            "build(input_shape) must build each sublayer (self.bn1.build(input_shape), ...), "
-            "passing conv1's output shape (self.conv1.compute_output_shape) to bn2 and conv2"
-        )
+    expected = sum(n for _, n in parts)
+    found = _built(block, what, (None, 6, 6, 4), "block", expected, BLOCK_BUILD)
     if found != expected:
         detail = ", ".join(f"{name}: {n}" for name, n in parts)
         raise NotYet(
-            f"{what} on 4 channels: expected {expected} parameters ({detail}; BN counts gamma, "
-            f"beta and the two moving statistics), found {found}. Hint: the article's "
-            "convolutions have no bias (use_bias=False); bn2 and conv2 see conv1's output; "
-            "with residual_path=True the shortcut is down_bn then a 1×1 conv"
+            f"{what} on 4 channels: expected {expected} parameters ({detail}; BN counts gamma, beta and the two moving statistics), found {found}. Hint: the article's convolutions have no bias (use_bias=False); bn2 and conv2 see conv1's output; with residual_path=True the shortcut is down_bn then a 1×1 conv"
         )
     return block
 
@@ -361,10 +307,7 @@ def _expect_identity_block(same, x):
     y = core.to_numpy(core.run_learner_code(same, x, what=what), "ResnetBlock(4)")
     hint = "with strides=1 and no projection the block keeps the shape"
     core.expect_equal(y.shape, x.shape, f"the output shape of {what}", hint)
-    for weight in same.weights:
-        if len(weight.shape) == 4:
-            weight.assign(np.zeros(weight.shape, "float32"))
-    y = core.to_numpy(same(x), "ResnetBlock(4)")
+    y = core.to_numpy(core.zero_kernels(same)(x), "ResnetBlock(4)")
     if not core.close(y, x, atol=1e-6):
         prefix = "with every convolution kernel set to zero the branch F(x) is 0, so ResnetBlock(4) should return its input; "
         core.diagnose(ZERO_KERNELS, prefix, x=x, y=y)
@@ -372,14 +315,11 @@ def _expect_identity_block(same, x):
 
 def _projection_output(down, x):
     try:
-        return core.to_numpy(
-            core.run_learner_code(down, x, what=f"{DOWN} on a (2, 6, 6, 4) batch"), DOWN
-        )
+        y = core.run_learner_code(down, x, what=f"{DOWN} on a (2, 6, 6, 4) batch")
+        return core.to_numpy(y, DOWN)
     except NotYet as problem:
         raise NotYet(
-            f"{problem}. Hint: the branch and the shortcut must both come out 3 × 3 × 8 to be "
-            "added: give `strides` to conv1 and to the 1×1 down_conv only (conv2 keeps stride "
-            "1), and `channels` to every conv"
+            f"{problem}. Hint: the branch and the shortcut must both come out 3 × 3 × 8 to be added: give `strides` to conv1 and to the 1×1 down_conv only (conv2 keeps stride 1), and `channels` to every conv"
         ) from None
 
 
@@ -400,14 +340,11 @@ def _expect_functional_blocks(ResnetBlock):
 @verdict
 def resnet_block_layer(ResnetBlock):
     """Exercise 03.4: the article's ResnetBlock as a keras.layers.Layer with a real build.
-
     ``ResnetBlock(channels, strides=1, residual_path=False)`` must be a Layer whose
-    ``build((None, 6, 6, 4))`` creates every parameter (320 for ``ResnetBlock(4)``, 960 for
-    the projection block); then the tables ``ZERO_KERNELS`` (with zeroed kernels it returns
-    its input) and ``PROJECTION_BLOCK`` (strides, the article's computation, ``training``
-    reaching BatchNormalization); and two blocks must work inside a Functional model.
-
-    Example::
+    ``build((None, 6, 6, 4))`` creates every parameter (320 for ``ResnetBlock(4)``, 960 for the
+    projection block); then the tables ``ZERO_KERNELS`` (with zeroed kernels it returns its input)
+    and ``PROJECTION_BLOCK`` (strides, the article's computation, ``training`` reaching
+    BatchNormalization); and two blocks must work inside a Functional model. Example::
 
         checks.resnet_block_layer(ResnetBlock)
     """
@@ -416,8 +353,7 @@ def resnet_block_layer(ResnetBlock):
     core.expect_subclass(ResnetBlock, "keras.layers.Layer", "ResnetBlock")
     if issubclass(ResnetBlock, keras.Model):
         raise NotYet(
-            "expected ResnetBlock to subclass keras.layers.Layer, found a keras.Model "
-            "subclass: the exercise asks for a layer"
+            "expected ResnetBlock to subclass keras.layers.Layer, found a keras.Model subclass: the exercise asks for a layer"
         )
     same = _built_block(ResnetBlock, "ResnetBlock(4)", 4)
     down = _built_block(ResnetBlock, DOWN, 8, strides=2, residual_path=True)
@@ -427,7 +363,4 @@ def resnet_block_layer(ResnetBlock):
     kernels = {tuple(w.shape): w.numpy() for w in down.weights if len(w.shape) == 4}
     core.diagnose(PROJECTION_BLOCK, block=down, x=x, y=y, kernels=kernels, found=sorted(kernels))
     _expect_functional_blocks(ResnetBlock)
-    return (
-        "ResnetBlock as a Layer: build() creates all 320 / 960 parameters, F(x) + x with the "
-        "1×1 projection and strides, training reaches BN, and it works in a Functional model."
-    )
+    return "ResnetBlock as a Layer: build() creates all 320 / 960 parameters, F(x) + x with the 1×1 projection and strides, training reaches BN, and it works in a Functional model."

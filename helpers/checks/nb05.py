@@ -1,10 +1,6 @@
-"""Checkers for the exercises of notebook 05 (ResNet).
-
-The references are ``helpers.models``' ``resnet_block_plan`` and ``ResNet``:
-each checker runs the learner's answer on several block lists and compares.
-A wrong plan entry or parameter count is matched with the common mistakes in
-the tables ``PLAN_MISTAKES`` and ``COUNT_MISTAKES``.
-"""
+"""Checkers for the exercises of notebook 05 (ResNet): each runs the learner's answer on several
+block lists and compares it with ``helpers.models``' ``resnet_block_plan`` and ``ResNet``; a wrong
+plan entry or parameter count is matched with the tables ``PLAN_MISTAKES`` and ``COUNT_MISTAKES``."""
 
 import functools
 import warnings
@@ -24,6 +20,8 @@ COUNT_CASES = [  # block_list, num_classes, initial_filters, in_channels
     ([1, 1], 5, 8, 3),
     ([2], 10, 16, 1),
 ]
+SIZES = ("num_classes", "initial_filters", "in_channels")
+PLAN = "a list of (channels, strides, residual_path) tuples"
 BUILD_CASES = [(([2, 2, 2], 10), (None, 28, 28, 1)), (([1, 1], 5), (None, 32, 32, 3))]
 
 # fmt: off
@@ -69,50 +67,35 @@ def _reference(block_list, num_classes=10, initial_filters=16, in_channels=1, si
 
 def _as_plan(found, what, expected, block_list):
     """The learner's plan as a list of tuples, one per block, or NotYet."""
-    if found is None:
-        raise NotYet(
-            f"{what} returned None; expected a list of (channels, strides, residual_path) "
-            "tuples, one per block"
-        )
     try:
         found = [tuple(entry) for entry in found]
     except TypeError:
-        raise NotYet(
-            f"{what}: expected a list of (channels, strides, residual_path) tuples, found {found!r}"
-        ) from None
+        raise NotYet(f"{what}: expected {PLAN}, found {found!r}") from None
     if len(found) != len(expected):
         raise NotYet(
-            f"{what} returned {len(found)} blocks; expected {len(expected)}, one per block: "
-            f"sum({block_list}) = {sum(block_list)}"
+            f"{what} returned {len(found)} blocks; expected {len(expected)}, one per block: sum({block_list}) = {sum(block_list)}"
         )
     return found
 
 
 @verdict
 def resnet_plan(block_plan):
-    """Exercise 05.1: the article's loop as a plan, one (channels, strides, residual_path) per block.
-
-    Compares ``block_plan`` with ``helpers.models.resnet_block_plan`` on five
-    block lists; the first wrong entry is explained by ``PLAN_MISTAKES``.
-
-    Example::
+    """Exercise 05.1: the article's loop as a plan, one (channels, strides, residual_path) per
+    block. Compares ``block_plan`` with ``helpers.models.resnet_block_plan`` on five block lists;
+    the first wrong entry is explained by ``PLAN_MISTAKES``. Example::
 
         checks.resnet_plan(block_plan)
     """
     for block_list, initial_filters in PLAN_CASES:
         what = f"block_plan({block_list}, initial_filters={initial_filters})"
-        found = core.run_learner_code(
-            block_plan, list(block_list), initial_filters=initial_filters, what=what
-        )
+        kwargs = dict(initial_filters=initial_filters, what=what, expected=PLAN + ", one per block")
+        found = core.returned(block_plan, list(block_list), **kwargs)
         expected = _reference_plan(block_list, initial_filters)
         found = _as_plan(found, what, expected, block_list)
         for i, (got, want) in enumerate(zip(found, expected)):
             if got != want:
                 core.diagnose(PLAN_MISTAKES, what=what, i=i, got=got, want=want)
-    return (
-        "your plan matches the article's loop on 5 block lists: a projection exactly where "
-        "a stage starts, except the first stage."
-    )
+    return "your plan matches the article's loop on 5 block lists: a projection exactly where a stage starts, except the first stage."
 
 
 def _bn_channels(block_list, initial_filters):
@@ -127,39 +110,30 @@ def _bn_channels(block_list, initial_filters):
 
 @verdict
 def resnet_param_count(resnet_params):
-    """Exercise 05.2: ResNet's parameter count, by hand, for any block_list and sizes.
-
-    Compares ``resnet_params`` with Keras's count of ``helpers.models.ResNet`` on
-    five networks; a wrong count is explained by ``COUNT_MISTAKES``.
-
-    Example::
+    """Exercise 05.2: ResNet's parameter count, by hand, for any block_list and sizes. Compares
+    ``resnet_params`` with Keras's count of ``helpers.models.ResNet`` on five networks; a wrong
+    count is explained by ``COUNT_MISTAKES``. Example::
 
         checks.resnet_param_count(resnet_params)
     """
-    for block_list, num_classes, initial_filters, in_channels in COUNT_CASES:
-        sizes = dict(
-            num_classes=num_classes, initial_filters=initial_filters, in_channels=in_channels
-        )
+    for block_list, *numbers in COUNT_CASES:
+        sizes = dict(zip(SIZES, numbers))
         what = (
             f"resnet_params({block_list}, " + ", ".join(f"{k}={v}" for k, v in sizes.items()) + ")"
         )
-        found = core.run_learner_code(resnet_params, list(block_list), what=what, **sizes)
-        if found is None:
-            raise NotYet(f"{what} returned None; expected a number")
+        found = core.returned(
+            resnet_params, list(block_list), what=what, expected="a number", **sizes
+        )
         try:
             found = int(found)
         except (TypeError, ValueError):
             raise NotYet(f"{what}: expected a number, found {found!r}") from None
         expected = _reference(tuple(block_list), **sizes)[0]
         if found != expected:
-            bn_channels = _bn_channels(block_list, initial_filters)
+            bn_channels = _bn_channels(block_list, sizes["initial_filters"])
             facts = dict(found=found, expected=expected, bn_channels=bn_channels)
-            core.diagnose(COUNT_MISTAKES, what=what, num_classes=num_classes, **facts)
-    return (
-        "your formula matches Keras on 5 networks; ResNet([3, 3, 3], 10) has 273,562 "
-        "parameters, and initial_filters=32 gives 697,898: the convolutions grow 4x, "
-        "the BatchNormalizations and fc only 2x."
-    )
+            core.diagnose(COUNT_MISTAKES, what=what, **sizes, **facts)
+    return "your formula matches Keras on 5 networks; ResNet([3, 3, 3], 10) has 273,562 parameters, and initial_filters=32 gives 697,898: the convolutions grow 4x, the BatchNormalizations and fc only 2x."
 
 
 def _expect_he_kernels(convs):
@@ -172,30 +146,21 @@ def _expect_he_kernels(convs):
         if not 0.75 < kernel.std() / he_std < 1.25:
             size = "x".join(str(k) for k in conv.kernel_size)
             raise NotYet(
-                f"the {size} convolution on {kernel.shape[-2]} channel(s) with {conv.filters} "
-                f"filters (fan_in {fan_in}) should start with a standard deviation near "
-                f"sqrt(2 / {fan_in}) = {he_std:.3f}, and it does not. Hint: give every "
-                "convolution, conv_initial and the 1x1 projections included, "
-                "kernel_initializer='he_normal' before the model is built"
+                f"the {size} convolution on {kernel.shape[-2]} channel(s) with {conv.filters} filters (fan_in {fan_in}) should start with a standard deviation near sqrt(2 / {fan_in}) = {he_std:.3f}, and it does not. Hint: give every convolution, conv_initial and the 1x1 projections included, kernel_initializer='he_normal' before the model is built"
             )
         if (kernel.shape, kernel.tobytes()) in seen:
             raise NotYet(
-                "two convolutions of the same shape start with identical kernels. Hint: give "
-                "each layer its own initializer (the string 'he_normal', or a new "
-                "keras.initializers.HeNormal() per layer), not one shared object"
+                "two convolutions of the same shape start with identical kernels. Hint: give each layer its own initializer (the string 'he_normal', or a new keras.initializers.HeNormal() per layer), not one shared object"
             )
         seen.add((kernel.shape, kernel.tobytes()))
 
 
 @verdict
 def he_resnet(HeResNet):
-    """Exercise 05.3: the article's ResNet with He initialisation in every convolution.
-
-    Builds ``HeResNet([2, 2, 2], 10)`` on a batch of images and checks its
-    output, its 175,898 parameters, and that each of its 15 convolutions starts
-    with a standard deviation near sqrt(2 / fan_in), none shared.
-
-    Example::
+    """Exercise 05.3: the article's ResNet with He initialisation in every convolution. Builds
+    ``HeResNet([2, 2, 2], 10)`` on a batch of images and checks its output, its 175,898 parameters,
+    and that each of its 15 convolutions starts with a standard deviation near sqrt(2 / fan_in),
+    none shared. Example::
 
         checks.he_resnet(HeResNet)
     """
@@ -204,26 +169,15 @@ def he_resnet(HeResNet):
     what = "HeResNet([2, 2, 2], 10)"
     keras.utils.set_random_seed(0)
     model = core.new_instance(HeResNet, [2, 2, 2], 10, what=what)
-    out = core.output_of(
-        model, core.random_array(2, 28, 28, 1), f"{what} on a (2, 28, 28, 1) batch"
-    )
+    x = core.random_array(2, 28, 28, 1)
+    out = core.output_of(model, x, f"{what} on a (2, 28, 28, 1) batch")
     core.expect_equal(out.shape, (2, 10), f"{what}: the output shape on (2, 28, 28, 1)")
     hint = "He initialisation changes the starting values, not the layers"
     core.expect_equal(model.count_params(), 175_898, f"{what}: the number of parameters", hint)
     convs = core.layers_of_type(model, "Conv2D")
     core.expect_equal(len(convs), 15, f"{what}: the number of Conv2D layers")
     _expect_he_kernels(convs)
-    return (
-        "every convolution starts with a standard deviation near sqrt(2 / fan_in), "
-        "175,898 parameters as before."
-    )
-
-
-def _count(model):
-    try:
-        return model.count_params()
-    except ValueError:  # Keras refuses to count an unbuilt model
-        return 0
+    return "every convolution starts with a standard deviation near sqrt(2 / fan_in), 175,898 parameters as before."
 
 
 def _expect_real_build(BuiltResNet, args, shape):
@@ -240,37 +194,30 @@ def _expect_real_build(BuiltResNet, args, shape):
     wrong = next((s for s in shapes if shapes.count(s) != wanted.count(s)), None)
     layers = core.layers_of_type(model, "Conv2D") + core.layers_of_type(model, "Dense")
     unbuilt = next((type(layer).__name__ for layer in layers if not layer.built), None)
-    facts = dict(found=_count(model), expected=expected, wrong=wrong)
+    try:
+        found = model.count_params()
+    except ValueError:  # Keras refuses to count an unbuilt model
+        found = 0
+    facts = dict(found=found, expected=expected, wrong=wrong)
     core.diagnose(REAL_BUILD, what=what, warned=warned, unbuilt=unbuilt, **facts)
     batch = np.zeros((2, *shape[1:]), "float32")
     out = core.output_of(model, batch, f"the built model on a {batch.shape} batch")
-    core.expect_equal(
-        out.shape, (2, args[1]), f"the output of the built model on a {batch.shape} batch"
-    )
+    what = f"the output of the built model on a {batch.shape} batch"
+    core.expect_equal(out.shape, (2, args[1]), what)
     hint = "build must create the same weights that call would, and no others"
-    core.expect_equal(
-        model.count_params(),
-        facts["expected"],
-        "the number of parameters after the first call",
-        hint,
-    )
+    what = "the number of parameters after the first call"
+    core.expect_equal(model.count_params(), expected, what, hint)
 
 
 @verdict
 def resnet_real_build(BuiltResNet):
-    """Exercise 05.4: the article's ResNet with a build() that creates every weight.
-
-    For two block lists and image shapes, ``model.build(shape)`` must create,
-    with no warning, exactly the weights of ``helpers.models.ResNet``, after
-    which the model runs and keeps its parameter count.
-
+    """Exercise 05.4: the article's ResNet with a build() that creates every weight. For two block
+    lists and image shapes, ``model.build(shape)`` must create, with no warning, exactly the weights
+    of ``helpers.models.ResNet``, after which the model runs and keeps its parameter count.
     Example::
 
         checks.resnet_real_build(BuiltResNet)
     """
     for args, shape in BUILD_CASES:
         _expect_real_build(BuiltResNet, args, shape)
-    return (
-        "model.build(input_shape) now creates all 175,898 weights, with no warning, for any "
-        "block_list and image shape."
-    )
+    return "model.build(input_shape) now creates all 175,898 weights, with no warning, for any block_list and image shape."

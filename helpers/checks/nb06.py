@@ -1,10 +1,6 @@
-"""Checkers for the exercises of notebook 06 (training the ResNet).
-
-Each checker runs the learner's callback, function or schedule on a tiny model
-and a few hand-made numbers, so it takes a second or two, and compares what it
-does with what it should do. The tables below say what each common mistake
-looks like and what to tell the learner.
-"""
+"""Checkers for the exercises of notebook 06 (training the ResNet): each runs the learner's
+callback, function or schedule on a tiny model and a few hand-made numbers (a second or two) and
+compares what it does with what it should do; the tables say what each common mistake looks like."""
 
 import functools
 
@@ -20,12 +16,10 @@ EPOCH_LOGS = [  # what fit would pass to on_epoch_end, epoch by epoch
     {"loss": 0.2, "accuracy": 0.97, "val_loss": 0.5, "val_accuracy": 0.89},
     {"loss": 0.2, "accuracy": 0.97, "val_loss": 0.4, "val_accuracy": 0.9},
 ]
-WARMUP = "the warm-up rises linearly from peak_lr / 25 at step 0 to peak_lr at step int(0.3 * total_steps) = 30"
-DECAY = (
-    "after the warm-up the rate falls linearly from peak_lr at step 30 to 0 at total_steps = 100"
-)
 
 # fmt: off
+WARMUP = "the warm-up rises linearly from peak_lr / 25 at step 0 to peak_lr at step int(0.3 * total_steps) = 30"
+DECAY = "after the warm-up the rate falls linearly from peak_lr at step 30 to 0 at total_steps = 100"
 STOP_AT_ACCURACY = [  # (symptom, hint) over StopAtAccuracy(0.9) fed EPOCH_LOGS
     (lambda f: f.stopped_after == 1, "it stopped after epoch 1, where val_accuracy was 0.5 but accuracy 0.95: compare logs['val_accuracy'] (images the model does not train on), not logs['accuracy']"),
     (lambda f: f.stopped_after == 2, "it stopped after epoch 2, where val_accuracy was 0.89, below the target 0.9"),
@@ -66,17 +60,22 @@ def _fit_tiny_model(x, y, optimizer="sgd", **fit_arguments):
     return model.fit(x, y, verbose=0, **fit_arguments)
 
 
-def _callback_facts(StopAtAccuracy, what):
-    """Feed ``EPOCH_LOGS`` to a fresh callback; after which epoch (from 1) did it stop fit?"""
+def _fresh_callback(StopAtAccuracy, what):
+    """``StopAtAccuracy(0.9)``, set on a tiny model that is not told to stop yet."""
     callback = core.new_instance(StopAtAccuracy, 0.9, what=what, base="keras.callbacks.Callback")
     model = core.tiny_model((2,), classes=2)
     callback.set_model(model)
     model.stop_training = False
+    return callback, model
+
+
+def _callback_facts(StopAtAccuracy, what):
+    """Feed ``EPOCH_LOGS`` to a fresh callback; after which epoch (from 1) did it stop fit?"""
+    callback, model = _fresh_callback(StopAtAccuracy, what)
     core.run_learner_code(callback.on_train_begin, {}, what=f"{what}.on_train_begin")
     for epoch, logs in enumerate(EPOCH_LOGS, start=1):
-        core.run_learner_code(
-            callback.on_epoch_end, epoch - 1, dict(logs), what=f"{what}.on_epoch_end"
-        )
+        end = f"{what}.on_epoch_end"
+        core.run_learner_code(callback.on_epoch_end, epoch - 1, dict(logs), what=end)
         if model.stop_training:
             break
     return {
@@ -87,10 +86,7 @@ def _callback_facts(StopAtAccuracy, what):
 
 
 def _without_validation(StopAtAccuracy, what):
-    callback = core.run_learner_code(StopAtAccuracy, 0.9, what=what)
-    model = core.tiny_model((2,), classes=2)
-    callback.set_model(model)
-    model.stop_training = False
+    callback, model = _fresh_callback(StopAtAccuracy, what)
     try:
         callback.on_epoch_end(0, {"loss": 0.1, "accuracy": 0.99})
     except Exception as error:
@@ -100,13 +96,10 @@ def _without_validation(StopAtAccuracy, what):
 
 @verdict
 def stop_at_accuracy(StopAtAccuracy):
-    """Exercise 06.1: a callback that stops ``fit`` once ``val_accuracy`` reaches a target.
-
-    Feeds ``StopAtAccuracy(0.9)`` three epochs of logs (``EPOCH_LOGS``) and logs
-    without validation data, reads the tables ``STOP_AT_ACCURACY`` and
-    ``WITHOUT_VALIDATION``, then runs it in a real ``fit``.
-
-    Example::
+    """Exercise 06.1: a callback that stops ``fit`` once ``val_accuracy`` reaches a target. Feeds
+    ``StopAtAccuracy(0.9)`` three epochs of logs (``EPOCH_LOGS``) and logs without validation data,
+    reads the tables ``STOP_AT_ACCURACY`` and ``WITHOUT_VALIDATION``, then runs it in a real
+    ``fit``. Example::
 
         checks.stop_at_accuracy(StopAtAccuracy)
     """
@@ -115,25 +108,14 @@ def stop_at_accuracy(StopAtAccuracy):
     core.diagnose(WITHOUT_VALIDATION, **_without_validation(StopAtAccuracy, what))
     # And inside a real fit: a target of 0 is reached at the end of the first epoch.
     x, y = core.tiny_data(64, (2,), classes=2)
-    history = core.run_learner_code(
-        _fit_tiny_model,
-        x,
-        y,
-        validation_data=(x, y),
-        epochs=4,
-        callbacks=[StopAtAccuracy(0.0)],
-        what="fit with StopAtAccuracy(0.0)",
-    )
+    fit = dict(validation_data=(x, y), epochs=4, callbacks=[StopAtAccuracy(0.0)])
+    what = "fit with StopAtAccuracy(0.0)"
+    history = core.run_learner_code(_fit_tiny_model, x, y, what=what, **fit)
     if len(history.epoch) != 1:
         raise NotYet(
-            f"in a real fit with StopAtAccuracy(0.0), expected training to stop after epoch 1, "
-            f"but it ran {len(history.epoch)} epochs"
+            f"in a real fit with StopAtAccuracy(0.0), expected training to stop after epoch 1, but it ran {len(history.epoch)} epochs"
         )
-    return (
-        "stops fit at the end of the first epoch whose val_accuracy reaches the target "
-        "(>=), records that epoch counting from 1, and ignores logs without val_accuracy. "
-        "bench/time_to_accuracy.py measures exactly this moment."
-    )
+    return "stops fit at the end of the first epoch whose val_accuracy reaches the target (>=), records that epoch counting from 1, and ignores logs without val_accuracy. bench/time_to_accuracy.py measures exactly this moment."
 
 
 def _bn_setup():
@@ -150,18 +132,9 @@ def _bn_setup():
             units, kernel_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=seed)
         )
 
-    inner = keras.Sequential(
-        [dense(4, 1), keras.layers.BatchNormalization(momentum=0.9)], name="inner"
-    )
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(3,)),
-            dense(4, 0),
-            keras.layers.BatchNormalization(),
-            inner,
-            dense(2, 2),
-        ]
-    )
+    BN = keras.layers.BatchNormalization
+    inner = keras.Sequential([dense(4, 1), BN(momentum=0.9)], name="inner")
+    model = keras.Sequential([keras.Input(shape=(3,)), dense(4, 0), BN(), inner, dense(2, 2)])
     for layer in batchnorm_layers(model):  # stale: nothing like the real statistics
         layer.moving_mean.assign(np.full(layer.moving_mean.shape, 5.0, "float32"))
         layer.moving_variance.assign(np.full(layer.moving_variance.shape, 100.0, "float32"))
@@ -203,9 +176,8 @@ def _references():
     with its hint: the same every time (the set-up is seeded), so computed once."""
     model, dataset = _bn_setup()
     expected = _reestimated(model, dataset, 4, lambda k, m: k / (k + 1))
-    return expected, [
-        (_reestimated(model, dataset, n, m), hint) for n, m, hint in REESTIMATE_MISTAKES
-    ]
+    mistakes = [(_reestimated(model, dataset, n, m), hint) for n, m, hint in REESTIMATE_MISTAKES]
+    return expected, mistakes
 
 
 def _explain_statistics(found, expected, mistakes):
@@ -214,21 +186,16 @@ def _explain_statistics(found, expected, mistakes):
         if _same(found, result):
             raise NotYet(hint)
     raise NotYet(
-        "expected each moving mean and variance to be the plain average of the batch means "
-        "and variances over the first 4 batches (momentum k / (k + 1) for batch k); found, "
-        f"for the first layer, mean {np.round(found[0][0], 3)} instead of {np.round(expected[0][0], 3)}"
+        f"expected each moving mean and variance to be the plain average of the batch means and variances over the first 4 batches (momentum k / (k + 1) for batch k); found, for the first layer, mean {np.round(found[0][0], 3)} instead of {np.round(expected[0][0], 3)}"
     )
 
 
 @verdict
 def reestimate_batchnorm(reestimate):
-    """Exercise 06.2: ``reestimate(model, dataset, num_batches)`` recomputes BN statistics.
-
-    Runs it on a small model with a nested BatchNormalization and stale statistics, reads the
-    table ``REESTIMATE``, then compares the statistics with the plain average over the first
-    4 batches, and with what each of ``REESTIMATE_MISTAKES`` would give.
-
-    Example::
+    """Exercise 06.2: ``reestimate(model, dataset, num_batches)`` recomputes BN statistics. Runs it
+    on a small model with a nested BatchNormalization and stale statistics, reads the table
+    ``REESTIMATE``, then compares the statistics with the plain average over the first 4 batches,
+    and with what each of ``REESTIMATE_MISTAKES`` would give. Example::
 
         checks.reestimate_batchnorm(reestimate_batchnorm)
     """
@@ -247,10 +214,7 @@ def reestimate_batchnorm(reestimate):
     core.diagnose(REESTIMATE, trainable_changed=changed, saved_momenta=saved_momenta, **facts)
     if not _same(found, expected):
         _explain_statistics(found, expected, mistakes)
-    return (
-        "the moving statistics are now the average over the first num_batches batches, "
-        "nested layers included; the weights and each layer's momentum are unchanged."
-    )
+    return "the moving statistics are now the average over the first num_batches batches, nested layers included; the weights and each layer's momentum are unchanged."
 
 
 def _rate(schedule, step, label):
@@ -273,18 +237,11 @@ def _expect_compiled_training(OneCycle):
 
     x, y = core.tiny_data(16, (2,), classes=2)
     try:
-        _fit_tiny_model(
-            x,
-            y,
-            optimizer=keras.optimizers.SGD(learning_rate=OneCycle(0.2, 10)),
-            batch_size=8,
-            epochs=1,
-        )
+        optimizer = keras.optimizers.SGD(learning_rate=OneCycle(0.2, 10))
+        _fit_tiny_model(x, y, optimizer=optimizer, batch_size=8, epochs=1)
     except Exception as error:
         raise NotYet(
-            "training with the schedule failed: in compiled training the step is a symbolic "
-            "tensor, so use keras.ops (ops.where, ops.minimum, ops.maximum) instead of a Python "
-            f"`if` on it ({type(error).__name__}: {core.first_line(error, 120)})"
+            f"training with the schedule failed: in compiled training the step is a symbolic tensor, so use keras.ops (ops.where, ops.minimum, ops.maximum) instead of a Python `if` on it ({type(error).__name__}: {core.first_line(error, 120)})"
         ) from None
 
 
@@ -297,30 +254,22 @@ def _expect_config_round_trip(OneCycle, schedule):
         raise NotYet(f"get_config() raised {type(error).__name__}") from None
     if not isinstance(config, dict):
         raise NotYet(
-            "get_config() must return a dict of the constructor arguments, e.g. {'peak_lr': 0.2, "
-            "'total_steps': 100, 'warmup_fraction': 0.3}: Keras needs it to save the optimizer "
-            "in a .keras file (ModelCheckpoint)"
+            "get_config() must return a dict of the constructor arguments, e.g. {'peak_lr': 0.2, 'total_steps': 100, 'warmup_fraction': 0.3}: Keras needs it to save the optimizer in a .keras file (ModelCheckpoint)"
         )
     rebuild = OneCycle.from_config if hasattr(OneCycle, "from_config") else OneCycle
-    copy = core.run_learner_code(
-        rebuild, config, what="OneCycle.from_config(schedule.get_config())"
-    )
+    what = "OneCycle.from_config(schedule.get_config())"
+    copy = core.run_learner_code(rebuild, config, what=what)
     if abs(_rate(copy, 65, "the schedule rebuilt from get_config()") - 0.1) > 1e-6:
         raise NotYet(
-            f"the schedule rebuilt from get_config() ({config}) gives another rate at step 65: "
-            "return every constructor argument"
+            f"the schedule rebuilt from get_config() ({config}) gives another rate at step 65: return every constructor argument"
         )
 
 
 @verdict
 def one_cycle(OneCycle):
-    """Exercise 06.3: a one-cycle ``LearningRateSchedule`` with linear warm-up and decay.
-
-    Reads the rate of ``OneCycle(0.2, 100)`` at the steps of the table
-    ``ONE_CYCLE``, trains a tiny model with it (compiled, so no Python ``if`` on
-    the step), and rebuilds it from ``get_config()``.
-
-    Example::
+    """Exercise 06.3: a one-cycle ``LearningRateSchedule`` with linear warm-up and decay. Reads the
+    rate of ``OneCycle(0.2, 100)`` at the steps of the table ``ONE_CYCLE``, trains a tiny model with
+    it (compiled, so no Python ``if`` on the step), and rebuilds it from ``get_config()``. Example::
 
         checks.one_cycle(OneCycle)
     """
@@ -333,7 +282,4 @@ def one_cycle(OneCycle):
             raise NotYet(hint.format(got=got))
     _expect_compiled_training(OneCycle)
     _expect_config_round_trip(OneCycle, schedule)
-    return (
-        "peak_lr / 25 at step 0, linear up to peak_lr at 30 % of the steps, linear down to "
-        "0 at total_steps, 0 after; works inside compiled training and survives get_config."
-    )
+    return "peak_lr / 25 at step 0, linear up to peak_lr at 30 % of the steps, linear down to 0 at total_steps, 0 after; works inside compiled training and survives get_config."

@@ -1,10 +1,7 @@
-"""Checkers for the exercises of notebook 07 (saving, loading and serving).
-
-Each checker runs the learner's function or class on small models in the
-checker's temporary folder (nothing is written under ``notebooks/``), then
-loads what was written the way a fresh program would: ``keras.models.load_model``
-with no ``custom_objects``, or ``tf.saved_model.load``.
-"""
+"""Checkers for the exercises of notebook 07 (saving, loading and serving): each runs the learner's
+function or class on small models in the checker's temporary folder, then loads what was written
+as a fresh program would: ``keras.models.load_model`` with no ``custom_objects``, or
+``tf.saved_model.load``."""
 
 import json
 import os
@@ -47,7 +44,7 @@ SAVED_BLOCK = [  # (symptom, hint) over what save_and_reload(block, path) return
     (lambda f: not np.array_equal(f.before, core.output_of(f.loaded, f.x, "the reloaded block on a batch")), "the reloaded block gives different outputs from the original: were the weights saved (model.save) and loaded (keras.models.load_model)?"),
 ]
 DROPOUT_NET = [  # (what, measure, expected, hint)
-    ("the Dense layers' units of " + NET + " (sorted)", lambda m: sorted(core.units(m)), [10, 16], "hidden = Dense(units, relu), classifier = Dense(10)"),
+    ("the Dense layers' units of " + NET + " (sorted)", core.sorted_units, [10, 16], "hidden = Dense(units, relu), classifier = Dense(10)"),
     ("the Dropout rates in " + NET, dropout_rates, [0.5], "create keras.layers.Dropout(dropout) in __init__ and call it after hidden"),
 ]
 DROPOUT_NET_MISTAKES = [  # (symptom, hint)
@@ -71,33 +68,33 @@ RESUMED = [  # (symptom, hint) over what resume(checkpoint_path, x, y) returned
     (lambda f: f.same_weights, "the returned model has exactly the checkpoint's weights: train it for one more epoch with fit(x, y, batch_size=32, epochs=1)"),
     (lambda f: f.steps == 2, "the optimizer counted 2 steps: it started again from 0. load_model already restores the compiled optimizer and its state; do not call compile again"),
 ]
+CLASSIFIED = [  # (symptom, hint) over what classify returned for {n} images
+    (lambda f: f.probabilities.shape != (f.n, 10), "the shape of 'probabilities' for {n} images: expected ({n}, 10), found {probabilities.shape}."),
+    (lambda f: not np.allclose(f.probabilities, f.softmax, atol=1e-5) and np.allclose(f.probabilities, f.logits, atol=1e-5), "'probabilities' are not the model's class probabilities: these are the logits: apply tf.nn.softmax"),
+    (lambda f: not np.allclose(f.probabilities, f.softmax, atol=1e-5), "'probabilities' are not the model's class probabilities: expected the softmax of model(images, training=False)"),
+    (lambda f: f.class_ids.shape != (f.n,) or not np.array_equal(f.class_ids, f.logits.argmax(axis=1)), "'class_ids' should be the argmax of each row, shape ({n},); found shape {class_ids.shape}: use tf.argmax(logits, axis=-1)"),
+]
 # fmt: on
 
 
-def _archive_files(path):
-    """The names in the .keras (zip) archive at ``path``; None if it is not one."""
-    if not zipfile.is_zipfile(path):
-        return None
+def _archive(path):
+    """The names in the .keras (zip) archive at ``path`` and the registered_name in its
+    config.json; (None, None) if there is no such archive."""
+    if not (os.path.isfile(path) and zipfile.is_zipfile(path)):
+        return None, None
     with zipfile.ZipFile(path) as archive:
-        return sorted(archive.namelist())
-
-
-def _registered_name(path):
-    with zipfile.ZipFile(path) as archive:
-        return json.loads(archive.read("config.json")).get("registered_name")
+        files = sorted(archive.namelist())
+        config = json.loads(archive.read("config.json")) if "config.json" in files else {}
+    return files, config.get("registered_name")
 
 
 @verdict
 def save_and_reload(function):
     """Exercise 07.1: ``save_and_reload(model, path)`` saves to ``.keras`` and returns the reload.
-
-    Runs it on ``helpers.models.ResnetBlock(32, strides=2, residual_path=True)``
-    (called on a batch, so it is built) with a ``.keras`` path in a temporary
-    folder, and reads the table ``SAVED_BLOCK``: a ``.keras`` file naming the class
-    ``keras_models>ResnetBlock``, and a new ``ResnetBlock`` with the same settings and
-    identical outputs returned.
-
-    Example::
+    Runs it on ``helpers.models.ResnetBlock(32, strides=2, residual_path=True)`` (called on a batch,
+    so it is built) with a ``.keras`` path in a temporary folder, and reads the table
+    ``SAVED_BLOCK``: a ``.keras`` file naming the class ``keras_models>ResnetBlock``, and a new
+    ``ResnetBlock`` with the same settings and identical outputs returned. Example::
 
         checks.save_and_reload(save_and_reload)
     """
@@ -108,30 +105,22 @@ def save_and_reload(function):
     block, path = ResnetBlock(32, strides=2, residual_path=True), core.scratch_path("block.keras")
     before = core.to_numpy(block(x), "the block")
     loaded = core.run_learner_code(function, block, path, what="save_and_reload(block, path)")
-    files = _archive_files(path) if os.path.isfile(path) else None
-    registered = _registered_name(path) if files and "config.json" in files else None
+    files, registered = _archive(path)
     names = ("channels", "strides", "residual_path")
     settings = tuple(getattr(loaded, name, None) for name in names)
     facts = dict(loaded=loaded, block=block, path=path, files=files, registered=registered)
     facts.update(is_block=isinstance(loaded, ResnetBlock), kind=type(loaded).__name__)
     core.diagnose(SAVED_BLOCK, settings=settings, x=x, before=before, **facts)
-    return (
-        "the ResnetBlock came back from its .keras file (registered_name "
-        "'keras_models>ResnetBlock') as a new ResnetBlock with identical outputs."
-    )
+    return "the ResnetBlock came back from its .keras file (registered_name 'keras_models>ResnetBlock') as a new ResnetBlock with identical outputs."
 
 
 @verdict
 def registered_dropout_net(DropoutTinyNet):
     """Exercise 07.2: ``DropoutTinyNet(units=32, dropout=0.0)``, registered, with a full config.
-
-    Checks that ``DropoutTinyNet(units=16, dropout=0.5)`` gives (n, 10) logits,
-    meets the spec ``DROPOUT_NET`` (Dense 16 and 10, one Dropout of 0.5), then
-    the tables ``DROPOUT_NET_MISTAKES`` (Dropout active only in training; the
-    class registered), ``NET_CONFIG`` and ``LOADED_NET``: ``keras.models.load_model``
-    with no ``custom_objects`` brings back the same model.
-
-    Example::
+    Checks that ``DropoutTinyNet(units=16, dropout=0.5)`` gives (n, 10) logits, meets the spec
+    ``DROPOUT_NET`` (Dense 16 and 10, one Dropout of 0.5), then the tables ``DROPOUT_NET_MISTAKES``
+    (Dropout active only in training; the class registered), ``NET_CONFIG`` and ``LOADED_NET``:
+    ``keras.models.load_model`` with no ``custom_objects`` brings back the same model. Example::
 
         checks.registered_dropout_net(DropoutTinyNet)
     """
@@ -150,27 +139,19 @@ def registered_dropout_net(DropoutTinyNet):
     core.diagnose(NET_CONFIG, units=config.get("units"), dropout=config.get("dropout"))
     path = core.scratch_path("dropout_tiny_net.keras")
     core.run_learner_code(model.save, path, what="model.save(path)")
-    loaded = core.run_learner_code(
-        keras.models.load_model, path, what="keras.models.load_model(path)"
-    )
+    what = "keras.models.load_model(path)"
+    loaded = core.run_learner_code(keras.models.load_model, path, what=what)
     facts = dict(loaded=loaded, cls=DropoutTinyNet.__name__, kind=type(loaded).__name__, x=x)
     core.diagnose(LOADED_NET, rates=dropout_rates(loaded), logits=logits, **facts)
-    return (
-        f"DropoutTinyNet is registered as '{name}'; its config keeps units=16 and "
-        "dropout=0.5, so load_model re-creates it exactly, with identical predictions."
-    )
+    return f"DropoutTinyNet is registered as '{name}'; its config keeps units=16 and dropout=0.5, so load_model re-creates it exactly, with identical predictions."
 
 
 @verdict
 def resume_from_checkpoint(resume):
-    """Exercise 07.3: ``resume(checkpoint_path, x, y)`` goes on training from a checkpoint.
-
-    Trains a small compiled model for 2 steps, saves it as a ``.keras``
-    checkpoint in a temporary folder and calls ``resume(path, x, y)`` with 64
-    images. The returned model must have been trained for one more epoch in
-    batches of 32 *with the restored optimizer*: 2 + 2 = 4 optimizer steps.
-
-    Example::
+    """Exercise 07.3: ``resume(checkpoint_path, x, y)`` goes on training from a checkpoint. Trains a
+    small compiled model for 2 steps, saves it as a ``.keras`` checkpoint in a temporary folder and
+    calls ``resume(path, x, y)`` with 64 images. The returned model must have been trained for one
+    more epoch in batches of 32 *with the restored optimizer*: 2 + 2 = 4 optimizer steps. Example::
 
         checks.resume_from_checkpoint(resume)
     """
@@ -187,17 +168,12 @@ def resume_from_checkpoint(resume):
     optimizer = getattr(resumed, "optimizer", None) if is_model else None
     steps = int(optimizer.iterations) if optimizer is not None else None
     weights = resumed.get_weights() if is_model else []
-    same = len(weights) == len(model.get_weights()) and all(
-        np.array_equal(a, b) for a, b in zip(weights, model.get_weights())
-    )
+    same = core.close(weights, model.get_weights(), rtol=0, atol=0)
     facts = dict(model=resumed, is_model=is_model, kind=type(resumed).__name__, optimizer=optimizer)
     core.diagnose(RESUMED, same_weights=same, steps=steps, **facts)
     hint = "2 steps in the checkpoint + one epoch of 64 images in batches of 32"
     core.expect_equal(steps, 4, "the optimizer's step count after resuming", hint)
-    return (
-        "resumed from the checkpoint: the restored optimizer went on from step 2 to step 4 "
-        "instead of starting again."
-    )
+    return "resumed from the checkpoint: the restored optimizer went on from step 2 to step 4 instead of starting again."
 
 
 def _expect_classify(serving, model, n):
@@ -210,37 +186,23 @@ def _expect_classify(serving, model, n):
     if not isinstance(out, dict) or sorted(out) != ["class_ids", "probabilities"]:
         found = sorted(out) if isinstance(out, dict) else type(out).__name__
         raise NotYet(
-            "classify should return a dict with the keys 'class_ids' and 'probabilities'; "
-            f"found {found}"
+            f"classify should return a dict with the keys 'class_ids' and 'probabilities'; found {found}"
         )
     logits = core.to_numpy(model(x, training=False))
-    probabilities, class_ids = np.asarray(out["probabilities"]), np.asarray(out["class_ids"])
-    core.expect_equal(probabilities.shape, (n, 10), f"the shape of 'probabilities' for {n} images")
     softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
-    if not np.allclose(probabilities, softmax / softmax.sum(axis=1, keepdims=True), atol=1e-5):
-        hint = (
-            "these are the logits: apply tf.nn.softmax"
-            if np.allclose(probabilities, logits, atol=1e-5)
-            else "expected the softmax of model(images, training=False)"
-        )
-        raise NotYet(f"'probabilities' are not the model's class probabilities: {hint}")
-    if class_ids.shape != (n,) or not np.array_equal(class_ids, logits.argmax(axis=1)):
-        raise NotYet(
-            f"'class_ids' should be the argmax of each row, shape ({n},); found shape "
-            f"{class_ids.shape}: use tf.argmax(logits, axis=-1)"
-        )
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    probabilities, class_ids = np.asarray(out["probabilities"]), np.asarray(out["class_ids"])
+    facts = dict(probabilities=probabilities, class_ids=class_ids)
+    core.diagnose(CLASSIFIED, n=n, logits=logits, softmax=softmax, **facts)
 
 
 @verdict
 def export_classifier(function):
     """Exercise 07.4: ``export_classifier(model, export_dir)`` writes a ``classify`` endpoint.
-
-    Exports a small logits model to a temporary folder, loads the SavedModel
-    with ``tf.saved_model.load`` and calls ``classify`` on batches of 5 and 3
-    images. It must return a dict with ``probabilities`` (the softmax of the
-    model's logits) and ``class_ids`` (their argmax).
-
-    Example::
+    Exports a small logits model to a temporary folder, loads the SavedModel with
+    ``tf.saved_model.load`` and calls ``classify`` on batches of 5 and 3 images. It must return a
+    dict with ``probabilities`` (the softmax of the model's logits) and ``class_ids`` (their
+    argmax). Example::
 
         checks.export_classifier(export_classifier)
     """
@@ -253,21 +215,15 @@ def export_classifier(function):
     core.run_learner_code(function, model, export_dir, what="export_classifier(model, export_dir)")
     if not os.path.isdir(export_dir):
         raise NotYet(
-            "nothing was written at export_dir: build a keras.export.ExportArchive, add the "
-            "endpoint and call archive.write_out(export_dir)"
+            "nothing was written at export_dir: build a keras.export.ExportArchive, add the endpoint and call archive.write_out(export_dir)"
         )
-    serving = core.run_learner_code(
-        tf.saved_model.load, export_dir, what="tf.saved_model.load(export_dir)"
-    )
+    what = "tf.saved_model.load(export_dir)"
+    serving = core.run_learner_code(tf.saved_model.load, export_dir, what=what)
     if not hasattr(serving, "classify"):
         endpoints = sorted(getattr(serving, "signatures", {}).keys())
         raise NotYet(
-            f"the SavedModel has no endpoint called 'classify'; its signatures are {endpoints}. "
-            "Use archive.add_endpoint('classify', fn)"
+            f"the SavedModel has no endpoint called 'classify'; its signatures are {endpoints}. Use archive.add_endpoint('classify', fn)"
         )
     for n in (5, 3):
         _expect_classify(serving, model, n)
-    return (
-        "the SavedModel's 'classify' endpoint returns probabilities and class ids that match "
-        "the model, for any batch size, with no Keras class needed to run it."
-    )
+    return "the SavedModel's 'classify' endpoint returns probabilities and class ids that match the model, for any batch size, with no Keras class needed to run it."

@@ -1,10 +1,7 @@
-"""Checkers for the exercises of notebook 08 (custom training).
-
-Each checker runs the learner's function or class on a tiny model and a few
-random images (seconds on a CPU), and compares what happened with the same
-step computed independently, the reference: the loss, the gradients, the
-weights, the BatchNormalization statistics, the optimizer's step count.
-"""
+"""Checkers for the exercises of notebook 08 (custom training): each runs the learner's function or
+class on a tiny model and a few random images (seconds on a CPU) and compares what happened with
+the same step computed independently: the loss, gradients, weights, BatchNormalization
+statistics and the optimizer's step count."""
 
 import numpy as np
 
@@ -39,24 +36,6 @@ def _moving_means(model):
     return _values([v for v in model.non_trainable_variables if "moving_mean" in v.path])
 
 
-def _gradients(model, images, labels):
-    """The loss and gradients of one training-mode step of ``model``, which is not changed."""
-    import tensorflow as tf
-
-    with tf.GradientTape() as tape:
-        loss = core.logits_loss()(labels, model(images, training=True))
-    return float(loss), [g.numpy() for g in tape.gradient(loss, model.trainable_variables)]
-
-
-def _reference_step(model, images, labels):
-    """Loss and gradients of one training-mode step, computed on a copy of ``model``."""
-    import keras
-
-    twin = keras.models.clone_model(model)
-    twin.set_weights(model.get_weights())
-    return _gradients(twin, images, labels)
-
-
 def _as_number(loss):
     try:
         return float(np.asarray(loss))
@@ -66,13 +45,10 @@ def _as_number(loss):
 
 @verdict
 def one_training_step(training_step):
-    """Exercise 08.1: one optimisation step by hand, with BatchNormalization in training mode.
-
-    Calls ``training_step(model, optimizer, loss_fn, images, labels)`` once on a
-    tiny model and compares the loss, the optimizer's step count, the moving
-    statistics and the new weights with a reference step (table ``ONE_STEP``).
-
-    Example::
+    """Exercise 08.1: one optimisation step by hand, with BatchNormalization in training mode. Calls
+    ``training_step(model, optimizer, loss_fn, images, labels)`` once on a tiny model and compares
+    the loss, the optimizer's step count, the moving statistics and the new weights with a reference
+    step (table ``ONE_STEP``). Example::
 
         checks.one_training_step(one_training_step)
     """
@@ -81,29 +57,19 @@ def one_training_step(training_step):
     images, labels = core.tiny_data(16, (8, 8, 1))
     model = core.tiny_model((8, 8, 1), hidden=16)
     before, means = _values(model.trainable_variables), _moving_means(model)
-    expected_loss, gradients = _reference_step(model, images, labels)
+    twin = keras.models.clone_model(model)  # the reference step, on a copy
+    twin.set_weights(model.get_weights())
+    expected_loss, gradients = core.loss_and_gradients(twin, images, labels)
     optimizer = keras.optimizers.SGD(learning_rate=0.1)
     arguments = (model, optimizer, core.logits_loss(), images, labels)
     loss = core.run_learner_code(training_step, *arguments, what="one_training_step")
-    after = _values(model.trainable_variables)
+    expected = [b - 0.1 * g for b, g in zip(before, gradients)]
+    right = core.close(_values(model.trainable_variables), expected, rtol=1e-4, atol=1e-5)
     moved = not all(np.array_equal(m, b) for m, b in zip(_moving_means(model), means))
-    right = core.close(
-        after, [b - 0.1 * g for b, g in zip(before, gradients)], rtol=1e-4, atol=1e-5
-    )
-    facts = dict(
-        loss=loss, value=_as_number(loss), kind=type(loss).__name__, expected_loss=expected_loss
-    )
-    core.diagnose(
-        ONE_STEP,
-        steps=int(optimizer.iterations),
-        statistics_moved=moved,
-        weights_right=right,
-        **facts,
-    )
-    return (
-        "one step: the loss of the batch, one optimizer step along the gradient, and "
-        "BatchNormalization in training mode"
-    )
+    facts = dict(steps=int(optimizer.iterations), statistics_moved=moved, weights_right=right)
+    value, kind = _as_number(loss), type(loss).__name__
+    core.diagnose(ONE_STEP, loss=loss, value=value, kind=kind, expected_loss=expected_loss, **facts)
+    return "one step: the loss of the batch, one optimizer step along the gradient, and BatchNormalization in training mode"
 
 
 def _new_resnet(model_class, what, **kwargs):
@@ -127,13 +93,10 @@ def _compile(model, learning_rate=0.05):
 
 @verdict
 def grad_norm_train_step(GradNormResNet):
-    """Exercise 08.2: a train_step that also reports the global norm of the gradients.
-
-    Fits ``GradNormResNet([1], 10, initial_filters=4)`` for one batch and
-    compares the logged ``grad_norm`` with the global norm of a reference
-    ResNet's gradients (table ``GRAD_NORM``); loss and accuracy must still be logged.
-
-    Example::
+    """Exercise 08.2: a train_step that also reports the global norm of the gradients. Fits
+    ``GradNormResNet([1], 10, initial_filters=4)`` for one batch and compares the logged
+    ``grad_norm`` with the global norm of a reference ResNet's gradients (table ``GRAD_NORM``); loss
+    and accuracy must still be logged. Example::
 
         checks.grad_norm_train_step(GradNormResNet)
     """
@@ -142,18 +105,15 @@ def grad_norm_train_step(GradNormResNet):
     images, labels = core.tiny_data(16, (8, 8, 1))
     model, reference = _new_resnet(GradNormResNet, "GradNormResNet"), _new_resnet(ResNet, "ResNet")
     reference.set_weights(model.get_weights())
-    expected = float(np.sqrt(sum(np.sum(g**2) for g in _gradients(reference, images, labels)[1])))
+    gradients = core.loss_and_gradients(reference, images, labels)[1]
+    expected = float(np.sqrt(sum(np.sum(g**2) for g in gradients)))
     _compile(model)
     try:
-        history = model.fit(
-            images, labels, batch_size=16, epochs=1, shuffle=False, verbose=0
-        ).history
+        history = model.fit(images, labels, batch_size=16, shuffle=False, verbose=0).history
     except Exception as error:
         if "has not yet been built" in str(error):
             raise NotYet(
-                "fit could not report the metrics: your train_step no longer updates them. Hint: "
-                "keep the loss-metric update and self.compute_metrics(...), and add grad_norm to "
-                "the dict it returns"
+                "fit could not report the metrics: your train_step no longer updates them. Hint: keep the loss-metric update and self.compute_metrics(...), and add grad_norm to the dict it returns"
             ) from None
         raise NotYet(f"fit raised {core.describe(error)}") from None
     logged, missing = sorted(history), sorted({"loss", "accuracy"} - set(history))
@@ -163,9 +123,8 @@ def grad_norm_train_step(GradNormResNet):
 
 
 def _fit_batch(model, images, labels, what):
-    core.run_learner_code(
-        model.fit, images, labels, batch_size=4, epochs=1, shuffle=False, verbose=0, what=what
-    )
+    fit = dict(batch_size=4, epochs=1, shuffle=False, verbose=0)
+    core.run_learner_code(model.fit, images, labels, what=what, **fit)
     return int(model.optimizer.iterations)
 
 
@@ -177,26 +136,21 @@ def _mean_step_reference(model, images, labels):
     reference, start = _new_resnet(ResNet, "ResNet"), _values(model.trainable_variables)
     if len(start) != len(reference.trainable_variables):
         raise NotYet(
-            f"AccumulatingResNet has {len(start)} trainable variables, ResNet "
-            f"{len(reference.trainable_variables)}: keep your running sums non-trainable "
-            "(trainable=False)"
+            f"AccumulatingResNet has {len(start)} trainable variables, ResNet {len(reference.trainable_variables)}: keep your running sums non-trainable (trainable=False)"
         )
     for variable, value in zip(reference.trainable_variables, start):
         variable.assign(value)
     halves = (slice(0, 4), slice(4, 8))
-    first, second = (_gradients(reference, images[h], labels[h])[1] for h in halves)
+    first, second = (core.loss_and_gradients(reference, images[h], labels[h])[1] for h in halves)
     return start, [w - 0.05 * (g1 + g2) / 2 for w, g1, g2 in zip(start, first, second)]
 
 
 @verdict
 def accumulating_train_step(AccumulatingResNet):
-    """Exercise 08.3: gradient accumulation in train_step.
-
-    Fits ``AccumulatingResNet([1], 10, initial_filters=4, accumulate=2)`` on one batch of 4
-    images, then another: no optimizer step after the first, one step with the mean of both
-    batches' gradients after the second.
-
-    Example::
+    """Exercise 08.3: gradient accumulation in train_step. Fits
+    ``AccumulatingResNet([1], 10, initial_filters=4, accumulate=2)`` on one batch of 4 images, then
+    another: no optimizer step after the first, one step with the mean of both batches' gradients
+    after the second. Example::
 
         checks.accumulating_train_step(AccumulatingResNet)
     """
@@ -208,9 +162,7 @@ def accumulating_train_step(AccumulatingResNet):
     unchanged = core.close(_values(model.trainable_variables), start, rtol=0, atol=0)
     if steps != 0 or not unchanged:
         raise NotYet(
-            f"after 1 batch with accumulate=2 the optimizer made {steps} step(s) and the weights "
-            f"{'did not change' if unchanged else 'changed'}; expected no step yet: only add the "
-            "gradients up until the 2nd batch"
+            f"after 1 batch with accumulate=2 the optimizer made {steps} step(s) and the weights {'did not change' if unchanged else 'changed'}; expected no step yet: only add the gradients up until the 2nd batch"
         )
     steps = _fit_batch(model, images[4:], labels[4:], "fit on the second batch")
     if steps != 1:
@@ -219,8 +171,6 @@ def accumulating_train_step(AccumulatingResNet):
         )
     if not core.close(_values(model.trainable_variables), expected, rtol=1e-4, atol=1e-6):
         raise NotYet(
-            "after 2 batches the weights are not w - learning_rate x (mean of the 2 batches' "
-            "gradients). Hint: divide the sums by `accumulate`, apply them, then set the sums "
-            "back to zero"
+            "after 2 batches the weights are not w - learning_rate x (mean of the 2 batches' gradients). Hint: divide the sums by `accumulate`, apply them, then set the sums back to zero"
         )
     return "2 batches, accumulate=2: no step after the first, then one step with the mean of both gradients"

@@ -1,9 +1,6 @@
-"""Checkers for the exercises of notebook 09 (scaling out).
-
-The replica arithmetic is compared with a table of cases; the mixed-precision
-model with a spec per policy; the distributed step with one plain step on the
-whole global batch, the reference.
-"""
+"""Checkers for the exercises of notebook 09 (scaling out): the replica arithmetic is compared with
+a table of cases, the mixed-precision model with a spec per policy, and the distributed step with
+one plain step on the whole global batch."""
 
 import math
 
@@ -62,20 +59,16 @@ def dtypes(policy, compute):
 
 @verdict
 def replica_scaling(scale_for_replicas):
-    """Exercise 09.1: global batch = per replica x replicas; learning rate scaled linearly.
-
-    Checks ``scale_for_replicas(per_replica, replicas, base_learning_rate=...,
-    base_batch=...)`` on the cases of ``SCALING_CASES``.
-
-    Example::
+    """Exercise 09.1: global batch = per replica x replicas; learning rate scaled linearly. Checks
+    ``scale_for_replicas(per_replica, replicas, base_learning_rate=..., base_batch=...)`` on the
+    cases of ``SCALING_CASES``. Example::
 
         checks.replica_scaling(scale_for_replicas)
     """
     for per_replica, replicas, base_lr, base_batch in SCALING_CASES:
         sizes = dict(base_learning_rate=base_lr, base_batch=base_batch)
-        found = core.run_learner_code(
-            scale_for_replicas, per_replica, replicas, what="scale_for_replicas()", **sizes
-        )
+        what = "scale_for_replicas()"
+        found = core.run_learner_code(scale_for_replicas, per_replica, replicas, what=what, **sizes)
         if not isinstance(found, (tuple, list)) or len(found) != 2:
             raise NotYet(f"expected a pair (global_batch, learning_rate), found {found!r}")
         global_batch, learning_rate = found
@@ -85,9 +78,7 @@ def replica_scaling(scale_for_replicas):
         expected = base_lr * per_replica * replicas / base_batch
         if not math.isclose(float(learning_rate), expected, rel_tol=1e-6):
             raise NotYet(
-                f"learning rate for a global batch of {global_batch} (base {base_lr} at "
-                f"{base_batch}): expected {expected:g}, found {learning_rate!r}. Hint: the linear "
-                "scaling rule multiplies by global_batch / base_batch"
+                f"learning rate for a global batch of {global_batch} (base {base_lr} at {base_batch}): expected {expected:g}, found {learning_rate!r}. Hint: the linear scaling rule multiplies by global_batch / base_batch"
             )
     return (
         "global batch = per-replica batch × replicas, learning rate scaled by global / base batch."
@@ -96,13 +87,9 @@ def replica_scaling(scale_for_replicas):
 
 @verdict
 def float32_output_classifier(make_classifier):
-    """Exercise 09.2: layers compute in the mixed policy, logits come out float32.
-
-    Builds the classifier under ``mixed_float16`` and ``mixed_bfloat16``; the
-    global policy must be left as it was, and each model must meet the specs
-    ``SHAPES`` and ``dtypes(policy, compute)``.
-
-    Example::
+    """Exercise 09.2: layers compute in the mixed policy, logits come out float32. Builds the
+    classifier under ``mixed_float16`` and ``mixed_bfloat16``; the global policy must be left as it
+    was, and each model must meet the specs ``SHAPES`` and ``dtypes(policy, compute)``. Example::
 
         checks.float32_output_classifier(float32_output_classifier)
     """
@@ -117,8 +104,7 @@ def float32_output_classifier(make_classifier):
             keras.mixed_precision.set_global_policy(before)
         if after != before:
             raise NotYet(
-                f"the global policy was {before!r} before and {after!r} after; restore it "
-                "(try/finally) so later models are not built in mixed precision by accident"
+                f"the global policy was {before!r} before and {after!r} after; restore it (try/finally) so later models are not built in mixed precision by accident"
             )
         core.expect(model, SHAPES)
         if not core.layers_of_type(model, "Conv2D"):
@@ -136,17 +122,11 @@ def _strategy():
 
 
 def _reference_step(x, y):
-    """The weights before and after one plain SGD step on the whole batch, and its loss."""
-    import keras
-    import tensorflow as tf
-
+    """The weights before and after one plain SGD(0.1) step on the whole batch, and its loss."""
     reference = core.tiny_model((4,), classes=3)
-    start = [w.copy() for w in reference.get_weights()]
-    with tf.GradientTape() as tape:
-        loss = core.logits_loss()(y, reference(x, training=True))
-    grads = tape.gradient(loss, reference.trainable_variables)
-    keras.optimizers.SGD(learning_rate=0.1).apply(grads, reference.trainable_variables)
-    return start, reference.get_weights(), float(loss)
+    start = reference.get_weights()
+    loss, gradients = core.loss_and_gradients(reference, x, y)
+    return start, [w - 0.1 * g for w, g in zip(start, gradients)], loss
 
 
 def _distributed_step(make_distributed_train_step, strategy, x, y):
@@ -161,13 +141,10 @@ def _distributed_step(make_distributed_train_step, strategy, x, y):
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(len(x)).repeat()
     batches = iter(strategy.experimental_distribute_dataset(dataset))
     arguments = (strategy, model, optimizer, len(x))
-    step = core.run_learner_code(
-        make_distributed_train_step, *arguments, what="make_distributed_train_step()"
-    )
+    what = "make_distributed_train_step()"
+    step = core.run_learner_code(make_distributed_train_step, *arguments, what=what)
     if not callable(step):
-        raise NotYet(
-            f"make_distributed_train_step() should return the step function, found {step!r}"
-        )
+        raise NotYet(f"{what} should return the step function, found {step!r}")
     return model, core.run_learner_code(step, batches, what="train_step(batches)")
 
 
@@ -184,14 +161,11 @@ def _number(value):
 
 @verdict
 def distributed_train_step(make_distributed_train_step):
-    """Exercise 09.3: one distributed step equals one step on one device.
-
-    Runs the learner's step once under ``MirroredStrategy`` (over every logical CPU, or the
-    GPUs) on a tiny model, and compares it with one plain step on the whole global batch
-    (table ``DISTRIBUTED``): a loss averaged per replica instead of over the global batch
-    moves the weights ``replicas`` times too far.
-
-    Example::
+    """Exercise 09.3: one distributed step equals one step on one device. Runs the learner's step
+    once under ``MirroredStrategy`` (over every logical CPU, or the GPUs) on a tiny model, and
+    compares it with one plain step on the whole global batch (table ``DISTRIBUTED``): a loss
+    averaged per replica instead of over the global batch moves the weights ``replicas`` times too
+    far. Example::
 
         checks.distributed_train_step(make_distributed_train_step)
     """

@@ -1,38 +1,21 @@
-"""Checkers for the exercises of notebook 10 (choosing an API).
-
-The API choices are compared with the decision guide's answers, ``API_ANSWERS``;
-the models are built, compared with a spec and run next to the reference
-``helpers.models.ResNet``.
-"""
+"""Checkers for the exercises of notebook 10 (choosing an API): the API choices are compared with
+the decision guide's answers, ``API_ANSWERS``; the models are built, compared with a spec and run
+next to the reference ``helpers.models.ResNet``."""
 
 from helpers.checks import core
 from helpers.checks.core import NotYet, verdict
 
 __all__ = ["api_choices", "functional_face", "hybrid_resnet"]
 
-# The decision guide's answer for each situation, and why.
-API_ANSWERS = {
-    "an MLP classifier: Flatten, Dense, Dense": (
-        "sequential",
-        "a straight stack with one input and one output is what Sequential is for",
-    ),
-    "an image and a text length in, a class and a price out": (
-        "functional",
-        "several inputs and outputs make a graph, not a stack",
-    ),
-    "a siamese network: one encoder applied to two images": (
-        "functional",
-        "a shared layer is called twice in one graph (notebook 02)",
-    ),
-    "a forward pass that repeats a block until its output stops changing": (
-        "subclassing",
-        "a loop whose length depends on the data is a program, not a fixed graph",
-    ),
-    "the article's ResNet, when you want summary() and plot_model to show every stage": (
-        "functional",
-        "the ResNet is a fixed graph; subclassed blocks wired functionally keep the view",
-    ),
+# fmt: off
+API_ANSWERS = {  # the decision guide's answer for each situation, and why
+    "an MLP classifier: Flatten, Dense, Dense": ("sequential", "a straight stack with one input and one output is what Sequential is for"),
+    "an image and a text length in, a class and a price out": ("functional", "several inputs and outputs make a graph, not a stack"),
+    "a siamese network: one encoder applied to two images": ("functional", "a shared layer is called twice in one graph (notebook 02)"),
+    "a forward pass that repeats a block until its output stops changing": ("subclassing", "a loop whose length depends on the data is a program, not a fixed graph"),
+    "the article's ResNet, when you want summary() and plot_model to show every stage": ("functional", "the ResNet is a fixed graph; subclassed blocks wired functionally keep the view"),
 }
+# fmt: on
 # conv 3x3x1x16 + the three blocks (as notebook 04 counts them) + BN(64) + Dense(64 -> 10)
 HYBRID_PARAMS = 144 + 4_736 + 14_592 + 57_856 + 256 + 650
 
@@ -63,11 +46,8 @@ FUNCTIONAL_FACE = [  # (symptom, hint) over the model to_functional() returned
 
 @verdict
 def api_choices(choices):
-    """Exercise 10.1: match each situation to the API the decision guide recommends.
-
-    Compares each answer with ``API_ANSWERS`` and explains a wrong one.
-
-    Example::
+    """Exercise 10.1: match each situation to the API the decision guide recommends. Compares each
+    answer with ``API_ANSWERS`` and explains a wrong one. Example::
 
         checks.api_choices(api_choices)
     """
@@ -89,13 +69,10 @@ def api_choices(choices):
 
 @verdict
 def functional_face(to_functional):
-    """Exercise 10.2: wrap a subclassed model in a Functional model that shares its layers.
-
-    Wraps a small ``helpers.models.ResNet`` and reads the table ``FUNCTIONAL_FACE``: a new
-    model on an input of shape (None, 8, 8, 1), with the subclassed model's own weights, a
-    node per inner layer, and the same predictions.
-
-    Example::
+    """Exercise 10.2: wrap a subclassed model in a Functional model that shares its layers. Wraps a
+    small ``helpers.models.ResNet`` and reads the table ``FUNCTIONAL_FACE``: a new model on an input
+    of shape (None, 8, 8, 1), with the subclassed model's own weights, a node per inner layer, and
+    the same predictions. Example::
 
         checks.functional_face(to_functional)
     """
@@ -107,28 +84,20 @@ def functional_face(to_functional):
     wrapped = core.model_from(to_functional, subclassed, (8, 8, 1), what="to_functional()")
     if wrapped is subclassed:
         raise NotYet(
-            "to_functional() returned the subclassed model itself; build a new "
-            "keras.Model on keras.Input(shape=input_shape)"
+            "to_functional() returned the subclassed model itself; build a new keras.Model on keras.Input(shape=input_shape)"
         )
     facts = dict(wrapped=wrapped, subclassed=subclassed, x=x, expected=expected)
     shape, layers = getattr(wrapped, "input_shape", None), len(wrapped.layers)
     counts = dict(params=wrapped.count_params(), expected_params=subclassed.count_params())
     core.diagnose(FUNCTIONAL_FACE, input_shape=shape, layers=layers, **counts, **facts)
-    return (
-        f"a Functional face with {len(wrapped.layers)} layers and the same "
-        f"{wrapped.count_params():,} parameters, predicting identically."
-    )
+    return f"a Functional face with {len(wrapped.layers)} layers and the same {wrapped.count_params():,} parameters, predicting identically."
 
 
 @verdict
 def hybrid_resnet(build_hybrid_resnet):
-    """Exercise 10.3: a Functional ResNet of three subclassed ResnetBlocks.
-
-    Checks the spec ``HYBRID_RESNET`` (shapes, the three blocks as separate
-    layers), a BatchNormalization and pooling after the blocks, and 78,234
-    parameters.
-
-    Example::
+    """Exercise 10.3: a Functional ResNet of three subclassed ResnetBlocks. Checks the spec
+    ``HYBRID_RESNET`` (shapes, the three blocks as separate layers), a BatchNormalization and
+    pooling after the blocks, and 78,234 parameters. Example::
 
         checks.hybrid_resnet(build_hybrid_resnet)
     """

@@ -24,7 +24,8 @@
 # shows), prints the versions in use and returns the active **profile**, `cfg`:
 #
 # - `class` (the default): a committed sample of the data; each notebook runs in about two
-#   minutes on a laptop CPU and prints the same numbers on every machine;
+#   minutes on a laptop CPU and prints the same checked figures on every machine (training
+#   logs and timings vary);
 # - `full`: all 70,000 images and longer training, for a GPU or a patient CPU.
 #
 # The environment variable `KERAS_MODELS_PROFILE` chooses it when Jupyter starts:
@@ -141,8 +142,9 @@ print("built at once:", len(model.weights), f"weights, {model.count_params():,} 
 
 # %% [markdown]
 # Are they really the same model? Same layer types and weight shapes (`set_weights` refuses
-# arrays of the wrong shape) — and with the weights of one copied into the others, the same
-# predictions on 32 test images.
+# arrays of the wrong shape) — and with the weights of one copied into the others
+# (`get_weights()` returns them as NumPy arrays), the same outputs from `predict` (the model
+# applied to new inputs, met below) on 32 test images.
 
 # %%
 reference = model.predict(x_test[:32], verbose=0)
@@ -158,8 +160,8 @@ for name, m in (("list", model_list), (".add()", model_add)):
 #
 # `summary()` lists each layer, the shape of what it outputs (`None` is the batch size, left
 # open) and how many parameters it has. *Trainable* parameters are those training updates;
-# some layers (BatchNormalization, [notebook 03](03_subclassing.ipynb)) also hold
-# non-trainable ones, and the total counts both.
+# some layers (BatchNormalization: its running statistics,
+# [notebook 04](04_resnet_block.ipynb)) also hold non-trainable ones, and the total counts both.
 
 # %%
 model.summary()

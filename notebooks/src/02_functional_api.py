@@ -114,8 +114,9 @@ predictions = tf.nn.layers.Dense(10, activation='softmax')(x)
 
 # %% [markdown]
 # `tf.nn` holds low-level operations on tensors (`tf.nn.relu`, `tf.nn.softmax`), and there has
-# never been a `tf.nn.layers`: TensorFlow 1's layers were `tf.layers.Dense` and the like (kept
-# today only as `tf.compat.v1.layers`). The fix is the same `layers.Dense` as above.
+# never been a `tf.nn.layers`: TensorFlow 1's layers were `tf.layers.Dense` and the like (with
+# Keras 3 even `tf.compat.v1.layers.Dense` raises an `AttributeError`). The fix is the same
+# `layers.Dense` as above.
 
 # %%
 predictions = layers.Dense(10, activation='softmax')(x)
@@ -212,7 +213,8 @@ print(f"5 epochs run; first-epoch loss {first_loss:.1f}, within 0.3 of ln(10) = 
 print(f"predictions {probabilities.shape}, each row summing to {probabilities.sum(axis=1).mean():.3f}")
 
 # %% [markdown]
-# The `summary()` is the same as a Sequential model's. By hand (inputs × units + units per
+# The `summary()` reads like a Sequential model's, plus a row for the `InputLayer` that
+# `keras.Input` created (no parameters). By hand (inputs × units + units per
 # `Dense`): 33,024 + 131,584 + 65,664 + 8,256 + 650 = 239,178 *Trainable params*. Training built
 # the optimizer, so there are also *Optimizer params*: RMSprop keeps a running average of each
 # weight's squared gradient (239,178 numbers) plus its step counter and learning rate.
@@ -505,9 +507,10 @@ print(f"F(x) = 0: x + F(x) differs from x by at most {np.abs(block_sum - block_i
 
 # %% [markdown]
 # Starting every block as the identity is a real technique, often called *zero-init residual*:
-# Goyal et al. (2017) set to zero the scale (`gamma`) of the last `BatchNormalization` layer (met
-# in notebook 03) of each residual branch, so every branch starts at `F(x) = 0`. `Add` adds element by element, so its inputs need matching
-# shapes; a block that changes the width fails:
+# a `BatchNormalization` layer (notebook 03) outputs `gamma` × (normalised input) + `beta`, where
+# `gamma` and `beta` are learned weights and `beta` starts at 0; Goyal et al. (2017) start `gamma`
+# at 0 too in the last one of each residual branch, so every branch starts at `F(x) = 0`. `Add` adds element by
+# element, so its inputs need matching shapes; a block that changes the width fails:
 
 # %% tags=["raises-exception"]
 wider = layers.Dense(32, name="narrower_block")(x)

@@ -385,9 +385,10 @@ built_mlp.summary()
 #
 # ### Fix 3: a functional wrapper on `keras.Input`
 #
-# Call the model's `call` method on a symbolic `keras.Input` (notebook 02). Every layer inside
-# records what it received, and `keras.Model(inputs, outputs)` turns that record into a
-# Functional model that **shares** the same layers and weights:
+# Call the model's `call` method (not the model, which the graph would hold as one layer) on a
+# symbolic `keras.Input` (notebook 02). Every layer inside records what it received, and
+# `keras.Model(inputs, outputs)` turns that record into a Functional model that **shares** the
+# same layers and weights:
 
 # %%
 inputs = keras.Input(shape=(28, 28), name="image")
@@ -403,8 +404,9 @@ print(f"the wrapper holds the model's own layer objects, so the same {graph.coun
 # subclassed model is Python code that Keras can only run.
 #
 # **No diagram.** `keras.utils.plot_model` draws a subclassed model as one box, labelled with
-# its class. Keras cannot see inside `call`, and this model has only run on arrays, which leave
-# no record of shapes, so its input and output shapes show as `?`:
+# its class. Keras cannot see inside `call`, and `plot_model` reads shapes only from
+# `layer.input` and `layer.output`, which a call on symbolic tensors creates and a call on arrays
+# does not, so this model's input and output shapes show as `?`:
 
 # %%
 os.makedirs("build", exist_ok=True)
@@ -435,8 +437,10 @@ feature_extractor = keras.Model(graph.input, graph.get_layer("hidden").output)
 print("hidden features of 4 images:", tuple(feature_extractor(x_test[:4]).shape))
 
 # %% [markdown]
-# **Saving takes more work.** Before a subclassed model can be saved to a `.keras` file it needs
-# a `get_config` of its own; [notebook 07](07_saving.ipynb) shows why, and how.
+# **Saving takes more work.** A subclassed model whose constructor takes arguments needs a
+# `get_config` of its own, or its `.keras` file records the defaults instead of the values
+# passed (a required argument makes saving fail); [notebook 07](07_saving.ipynb) shows why, and
+# how.
 
 # %% [markdown]
 # ## Mixing the styles
@@ -612,9 +616,9 @@ checks.simple_dense_use_bias(OptionalBiasDense)
 # `Dense(units, activation="relu")` per entry of `hidden_units` in a loop, after a `Flatten`
 # and before a `Dense(10, activation="softmax")`. Give it a real `build` (fix 2), and check that
 # `build` + `summary()` counts every parameter. Give it also a `get_config` that adds
-# `hidden_units` to `super().get_config()`: a subclassed model must write its own before it can
-# be saved ([notebook 07](07_saving.ipynb) explains why). The checker saves your model to a
-# `.keras` file and loads it back.
+# `hidden_units` to `super().get_config()`: without it, the saved file records the default
+# `hidden_units`, not the value passed ([notebook 07](07_saving.ipynb) explains why). The checker
+# saves your model to a `.keras` file and loads it back.
 
 # %%
 # EXERCISE 3

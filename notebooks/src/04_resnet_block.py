@@ -462,7 +462,7 @@ norms = {key: gradient_norms(stack, training=(key[1] == "training")) for key, st
 
 # %% [markdown]
 # The norms, block 0 nearest the image. Their last digits can differ between machines; the
-# next cell checks what must hold.
+# cell after the table checks what must hold.
 
 # %% tags=["nbval-ignore-output"]
 print("block" + "".join(f"{name + ', ' + mode:>22}" for name, mode in norms))
@@ -499,18 +499,19 @@ plt.show()
 # **What happened** (on a logarithmic axis, equal distances are equal ratios):
 #
 # - *Inference mode, no normalisation.* Each of the article's small-weight convolutions
-#   shrinks the signal, and after 40 of them every gradient of the plain stack is 1e-24 or
-#   less: a 32-bit float still holds that (down to about 1e-38), but added to a weight of 0.05
+#   shrinks the signal, and after 40 of them every gradient of the plain stack is about 1e-24
+#   or less: a 32-bit float still holds that (down to about 1e-38), but added to a weight of 0.05
 #   it changes nothing. That is a *vanishing* gradient. The residual stack carries the image
 #   forward on its shortcuts, and every block keeps a usable gradient, around 1e-3.
 # - *Training mode.* BatchNormalization rescales the signal in every block and nothing
-#   vanishes, as He et al. reported for their plain networks. The plain stack's gradients
-#   still grow towards the input, several hundred times from the last block to the first; the
-#   residual stack's stay within a factor of about 15.
+#   vanishes. The plain stack's gradients still grow towards the input, several hundred times
+#   from the last block to the first; the residual stack's stay within a factor of about 15.
 #
 # This is the picture at initialisation, not the degradation problem itself, which shows in
 # training: with healthy gradients, a deep plain stack still trains worse than a shallower
-# one, and its residual twin does not. (Try `DEPTH = 40`, or 4: how do the spreads change?)
+# one, and its residual twin does not. (Try `DEPTH = 40`, where the plain stack's inference
+# gradients become too small even for a 32-bit float, exactly 0, and leave the log plot: how do
+# the spreads change?)
 #
 # ## Recap
 #

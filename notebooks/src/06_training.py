@@ -108,9 +108,9 @@ ds = ds.cache().shuffle(len(x_train), seed=cfg.seed, reshuffle_each_iteration=Tr
 # %% [markdown]
 # **5. Augment.** A model that sees each image in slightly different forms learns the garment,
 # not its exact position. Here: shift by up to 2 pixels (a random 28 × 28 crop of the image
-# padded with black) and mirror left-right half the time. **Stateless** random ops make each
-# choice a pure function of a seed, a pair of integers: same seed, same choice, in any
-# process. Top row, the originals; below, two augmentations of each:
+# padded with zeros, the background) and mirror left-right half the time. **Stateless** random
+# ops make each choice a pure function of a seed, a pair of integers: same seed, same choice,
+# in any process. Top row, the originals; below, two augmentations of each:
 
 # %%
 def shift_and_flip(image, seed):
@@ -151,10 +151,10 @@ print(int(ds.cardinality()), "batches per epoch; the last holds", len(x_train) %
 # %% [markdown]
 # `helpers.data.make_dataset` makes the same steps with one change that matters once a run
 # takes hours. `shuffle` starts its series of orders over in
-# every new Python process: a run restarted after a crash in epoch 5 would see epoch 1's order.
-# `make_dataset` computes epoch *k*'s order with a stateless shuffle seeded by (seed, *k*),
-# seeds each image's augmentation by (seed, *k*, position), and takes `first_epoch`. Each new
-# pass is the next epoch; `first_epoch=2` starts at the third:
+# every new Python process: a run restarted after a crash in its fifth epoch would see the
+# first one's order. `make_dataset` counts epochs from 0: it computes epoch *k*'s order with
+# a stateless shuffle seeded by (seed, *k*), seeds each image's augmentation by (seed, *k*,
+# position), and takes `first_epoch`; `first_epoch=2` starts at the third:
 
 # %%
 def first_labels(dataset):
@@ -181,9 +181,9 @@ assert np.array_equal(restarted, epochs_seen[2])
 # such as `tf.random.normal` excepted), `prefetch` is off and every parallel step serial.
 #
 # Our augmentation is stateless: its `map` stays parallel. `make_dataset` counts epochs in a
-# `tf.Variable`, which turns off a `prefetch` placed after the counter, so it prefetches
-# inside each epoch's pipeline instead (TensorFlow logs which nodes it rewrites with
-# `TF_CPP_VMODULE=make_deterministic=2`; that inner one is not among them).
+# `tf.Variable`, but TensorFlow rewrites only the outer pipeline (turning off the `prefetch`
+# after the counter); each epoch's `map` and `prefetch` are built inside its `flat_map`, out
+# of reach (`TF_CPP_VMODULE=make_deterministic=2` logs the rewritten nodes: just that one).
 # Keras's random preprocessing layers (`RandomFlip`, ...) keep their state in a variable:
 # mapped over a dataset, they would make it all serial. What does the parallel `map` buy? Time
 # an epoch of `make_dataset`'s training pipeline, as it is and with tf.data on one thread:
@@ -208,9 +208,9 @@ assert np.array_equal(*epoch_1.values()) and max(seconds.values()) < 30
 print(f"both made the same {len(epoch_1['parallel']):,} images in the same order, an epoch in under 30 s")
 
 # %% [markdown]
-# Parallelism pays only where cores are free; on a busy machine the two can come out level, or
-# reversed. Training labels come **one-hot** (ten numbers, 1 at the class), as our recipe's
-# label-smoothing loss needs.
+# Parallelism pays only where cores are free: on a busy machine it can lose. Training labels
+# come **one-hot** (ten numbers, 1 at the class): the recipe below softens them (*label
+# smoothing*), which needs one-hot labels.
 
 # %%
 train_ds = make_dataset(x_train, y_train, batch_size, training=True, augment=True,
@@ -225,7 +225,8 @@ print(steps_per_epoch, "steps per epoch | labels", train_ds.element_spec[1])
 #
 # [Notebook 05](05_resnet.ipynb) ran into this trap; here we take it apart. A quick run: the
 # article's network (`helpers.models.ResNet`, article defaults), Adam, one epoch — what most
-# people try first. (`shuffle=False`: `fit` cannot shuffle a dataset; ours shuffles itself.)
+# people try first. (`shuffle=False`: `fit` cannot shuffle a dataset and warns at its default
+# `True`; ours shuffles itself.)
 
 # %%
 seed_everything(cfg.seed)
@@ -311,7 +312,7 @@ print(f"after re-estimating: validation accuracy about {about(fixed_val_acc)} %,
 # ## A practitioner's recipe
 #
 # This recipe takes the network to 94 % on the full data in 30 epochs
-# (`bench/time_to_accuracy.py`: 94.0 % after 27, 94.4 % after 30):
+# (`bench/time_to_accuracy.py`: 94.0 % after 27):
 #
 # - **He initialisation** (`kernel_initializer="he_normal"`), met in notebook 05;
 # - **BatchNormalization momentum 0.9**, as an argument, `ResNet(..., bn_momentum=0.9)`: unlike
@@ -371,8 +372,8 @@ print(model.count_params(), "parameters | momentum", {bn.momentum for bn in batc
 # A **callback** is an object whose methods `fit` calls at fixed moments (start and end of
 # training, of each epoch, of each batch). Keras ships those a long run needs:
 #
-# - `ModelCheckpoint` saves the model (`.keras`: architecture, weights, optimizer) whenever the
-#   monitored score improves;
+# - `ModelCheckpoint` saves the model (`.keras`: architecture, weights, optimizer) every epoch,
+#   or with `save_best_only=True` only when the monitored score improves;
 # - `EarlyStopping` stops after `patience` epochs without improvement and, with
 #   `restore_best_weights=True`, puts the best epoch's weights back at the end;
 # - `TensorBoard` writes logs for its charts; `CSVLogger` appends each epoch's numbers to a CSV
@@ -461,7 +462,7 @@ print(f"columns {sorted(log)}; epochs {[int(e) + 1 for e in table['epoch']]}, ea
 # `BackupAndRestore`, the weights, the optimizer's state and the epoch number. For a resumed
 # run to end *exactly* like one never interrupted, three more things must survive:
 #
-# 1. **The data.** Epoch *k* must see the same order and augmentation as before:
+# 1. **The data.** Epoch *k* (from 0) must see the same order and augmentation as before:
 #    `make_dataset(..., first_epoch=k)`.
 # 2. **The position inside an epoch.** With `save_freq=N` batches, Keras 3.15 writes the batch
 #    number into its backup but resumes at the *start* of the epoch (`_load_model` in
@@ -623,7 +624,6 @@ from helpers import checks
 # whose `val_accuracy` is at least `target`, and stores that epoch, counting from 1, in
 # `self.reached_epoch`. Without validation data (no `val_accuracy` in the logs) it does
 # nothing. How many epochs does the MLP above need to reach 80 % on the validation images?
-# (`bench/time_to_accuracy.py` asks that of the ResNet and 94 %.)
 
 # %%
 # EXERCISE 1

@@ -454,12 +454,12 @@ print("after optimizer.build:", len(new_model.optimizer.variables), "variables |
 # A `.keras` file needs Keras **and** your Python class. A serving system (TensorFlow Serving, a
 # program in another language) has neither. `model.export(path)` writes a **TensorFlow
 # SavedModel**: the forward pass *traced* into a graph (TensorFlow runs `call` once on
-# placeholder inputs of the given shape and records each operation), plus the variables. No
-# Python class is needed to run it.
+# placeholder inputs of the given shape and records each operation). No Python class is
+# needed to run it.
 #
 # SavedModel is the default format. Keras 3 also writes it from the JAX backend (through
 # `jax2tf`), and `format=` picks other targets: `"onnx"`, `"openvino"`, `"litert"` (TensorFlow
-# Lite), and `"torch"` on the PyTorch backend. ONNX and OpenVINO need packages not installed here.
+# Lite), and `"torch"` on the PyTorch backend. ONNX and OpenVINO need extra packages.
 #
 # (`verbose=False` stops `export` printing a description of the function, memory addresses
 # included. The model must have been called once, so that Keras knows its input shape: a freshly
@@ -473,8 +473,9 @@ print("SavedModel folder:", sorted(p.name for p in export_dir.iterdir()))
 # %% [markdown]
 # Load it with plain TensorFlow and call its `serve` endpoint. It runs in inference mode
 # (BatchNormalization uses its moving statistics), so it must give the logits of `predict`. A
-# traced graph may order its operations or batches differently, so we allow 1e-5 rather than
-# expect identical bits.
+# traced graph may order its operations or batches differently, so we allow 1e-5, not
+# identical bits. `serving_default`, printed last, is `serve` under the name TensorFlow
+# Serving calls by default.
 
 # %%
 serving = tf.saved_model.load(str(export_dir))
@@ -650,11 +651,13 @@ checks.resume_from_checkpoint(resume)
 # %% [markdown]
 # ### Exercise 4 (stretch): a serving endpoint for classes
 #
-# A client of your server wants probabilities and the predicted class, not logits. Write
+# Clients want probabilities and class ids, not logits. Write
 # `export_classifier(model, export_dir)` with `keras.export.ExportArchive`: `track` the model,
-# add an endpoint called `classify` (a `tf.function` with an input signature of shape
-# `(None, 28, 28, 1)`, `float32`) that returns a dict with `"probabilities"` (softmax of the
-# logits) and `"class_ids"` (their argmax), and `write_out(export_dir)`. Then load it with
+# add an endpoint called `classify` (a function decorated with
+# `@tf.function(input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)])`, traced
+# into a graph as `export` did; notebook 08 explains tracing) that returns a dict with
+# `"probabilities"` (softmax of the logits) and `"class_ids"` (their argmax), and
+# `write_out(export_dir)`. Then load it with
 # `tf.saved_model.load` and look up `CLASS_NAMES` for the ids of `x_check[:8]`.
 
 # %%

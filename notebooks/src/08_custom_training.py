@@ -179,13 +179,14 @@ print(f"training loss {fit_losses[0]:.1f} in the first epoch, {fit_losses[-1]:.1
 # 3. add that loss to a running mean named `"loss"`;
 # 4. **scale the loss**: `loss = self.optimizer.scale_loss(loss)`, explained below;
 # 5. ask the tape for the gradients of the loss with respect to `self.trainable_variables`
-#    and let the optimizer update them: `self.optimizer.apply(gradients, variables)`;
+#    and let the optimizer update them: `self.optimizer.apply_gradients(zip(gradients,
+#    variables))`, which calls `apply(gradients, variables)` (what our steps call);
 # 6. update the metrics and return their values as a dict — that dict is what the log shows,
 #    what callbacks receive and what ends up in `History`.
 #
 # Step 4 does nothing with an ordinary optimizer: `scale_loss` returns the loss unchanged.
 # It matters under *mixed precision* ([notebook 09](09_scaling_out.ipynb)), where layers
-# compute in 16-bit floats (`float16`) and gradients smaller than about 6 × 10⁻⁸ round to zero.
+# compute in 16-bit floats (`float16`) and gradients smaller than about 3 × 10⁻⁸ round to zero.
 # There `compile` wraps the optimizer in a `keras.optimizers.LossScaleOptimizer`: its
 # `scale_loss` multiplies the loss by a large factor (2¹⁵ at first), so the gradients come
 # out 2¹⁵ times larger and survive, and its `apply` divides them by the same factor before
@@ -519,7 +520,7 @@ print(f"each of the {len(compiled)} compiled ways is faster than eager, and each
 #   across operations. Use it to debug (`compile(..., run_eagerly=True)` does the same to
 #   `fit`), not to train.
 # - **`tf.function` closes the gap at a one-off price**: the first step, which traces, takes
-#   as long as several ordinary ones.
+#   as long as many ordinary ones (about twenty when this notebook was built).
 # - **`fit` runs the same kind of graph**, whether its step is built-in or yours: it wraps
 #   `train_step` in `tf.function` for you, so overriding `train_step` costs no speed. Its
 #   first step costs more, as `fit` also sets up its own machinery. The differences between
@@ -547,7 +548,8 @@ print(f"each of the {len(compiled)} compiled ways is faster than eager, and each
 # - A hand-written loop owns everything: optimizer (wrapped in a `LossScaleOptimizer` by you
 #   for `float16`), loss, metrics, progress bar (`keras.utils.Progbar`), evaluation.
 #   `tf.function` traces the step once — given an `input_signature` when batch sizes vary
-#   and an optimizer built up front — and makes it several times faster than eager.
+#   and an optimizer built up front — and makes it faster than eager (about twice as fast
+#   when this notebook was built).
 # - Forgetting `training=True` in a hand-written step silently freezes BatchNormalization's
 #   moving statistics at 0 and 1 and turns the layers into plain scale-and-shift: the model
 #   trains worse and nothing warns you.
@@ -572,8 +574,8 @@ from helpers import checks
 # on the batch — forward pass in training mode inside a `tf.GradientTape`, the loss scaled by
 # `optimizer.scale_loss`, its gradients with respect to `model.trainable_variables`, one
 # `optimizer.apply` — returning the loss of the batch (computed before the update, unscaled).
-# Then call it without `training=True` on a model with BatchNormalization and watch
-# `moving_mean`.
+# Then copy it with `training=True` removed, run the copy once on `new_resnet()` with one
+# batch of `train_ds`, and compare `final_bn.moving_mean` before and after.
 
 # %%
 # EXERCISE 1

@@ -14,8 +14,9 @@
 #   trains the ResNet as well as one device;
 # - BatchNormalization under a strategy, and `synchronized=True`;
 # - `MultiWorkerMirroredStrategy` and `TF_CONFIG`: a real two-worker cluster on this machine;
-# - mixed precision (`mixed_float16`, `mixed_bfloat16`): float32 variables and outputs, 16-bit
-#   arithmetic, loss scaling;
+#   Keras 3's own `keras.distribution`;
+# - mixed precision (`mixed_float16`, `mixed_bfloat16`): float32 variables, 16-bit arithmetic,
+#   float32 logits by one extra layer, loss scaling;
 # - XLA `jit_compile=True`, and how to time all of this honestly on a CPU.
 
 # %% [markdown]
@@ -64,7 +65,7 @@ from helpers.runtime import seed_everything
 # the gradients of all replicas are added up (an *all-reduce*) and every replica applies the
 # same update, so the copies stay identical. `MirroredStrategy` does this on the devices of
 # one machine: with no arguments it takes every GPU it can see or, without GPUs, every logical
-# CPU — here our two. On a machine with four GPUs the same line gives four replicas.
+# CPU — here our two.
 
 # %%
 strategy = tf.distribute.MirroredStrategy()
@@ -72,20 +73,19 @@ print(strategy.num_replicas_in_sync, "replicas in sync on", strategy.extended.wo
 
 # %% [markdown]
 # **What changes in your code: 1. `strategy.scope()`.** Variables created inside the scope are
-# *mirrored*: one copy per device, kept in sync (the experiment below reads both copies). So
-# the model, its optimizer and `compile` (which creates the metrics' variables) go inside;
-# `fit`, `evaluate` and `predict` may be called anywhere — the model remembers its strategy.
+# *mirrored*: one copy per device, kept in sync. So the model, its optimizer and `compile`
+# (which creates the metrics' variables) go inside; `fit`, `evaluate` and `predict` may be
+# called anywhere — the model remembers its strategy.
 #
 # **2. The batch size you pass to `fit` is the *global* batch.** `fit` splits each batch
 # between the replicas, so to give each replica 64 images you ask for 64 × replicas.
 #
 # **3. The learning rate.** With `N` replicas you usually grow the global batch `N` times, and
 # a larger batch gives a less noisy gradient. For SGD the rule is to scale the learning rate
-# by the same factor, with a few epochs of warm-up (*linear scaling*, Goyal et al. 2017). That
-# is a result for SGD: Adam already divides each step by a running estimate of the gradient's
-# size, and for it a square-root rule (× √N) or no scaling is common — measure. This lesson
-# keeps the global batch of the single-device run, 128, so each step is the same arithmetic
-# as on one device and Adam keeps its learning rate.
+# by the same factor, with a few epochs of warm-up (*linear scaling*, Goyal et al. 2017).
+# Adam already divides each step by a running estimate of the gradient's size; for it a
+# square-root rule (× √N) or no scaling is common — measure. This lesson keeps the
+# single-device run's global batch, 128, and so Adam's learning rate.
 #
 # ### The BatchNormalization catch
 #
@@ -111,11 +111,12 @@ print("synchronized=False (default):", moving_means_per_replica(False))
 print("synchronized=True:           ", moving_means_per_replica(True))
 
 # %% [markdown]
-# By default the replicas disagree (0 and 5), and what you save or evaluate is replica 0's
-# copy, estimated from half of every batch. With `synchronized=True` the statistics come from
-# the *global* batch (one more all-reduce per layer): both replicas get 2.5, as one device
-# would. With a few images per device (detection, segmentation) this matters; we switch it on
-# to compare like with like.
+# By default the replicas disagree (0 and 5), each estimated from half of every batch: `save`
+# keeps replica 0's copy, and `evaluate` under the strategy normalises each replica's share
+# with that replica's copy. With `synchronized=True` the statistics come from the *global*
+# batch (one more all-reduce per layer): both replicas get 2.5, as one device would. With a
+# few images per device (detection, segmentation) this matters; we switch it on to compare
+# like with like.
 #
 # ## One device against two replicas
 #
@@ -265,9 +266,9 @@ print(json.dumps({"index": index, "replicas": strategy.num_replicas_in_sync,
                   "losses": losses, "weights": weights}))
 
 # %% [markdown]
-# The launcher asks the operating system for free ports, runs the workers side by side, each
-# with its own `TF_CONFIG`, and reads what each printed; if one fails (another program may
-# have taken a port meanwhile), it tries once more.
+# The launcher picks free ports, runs the workers side by side, each with its own
+# `TF_CONFIG`, and reads what each printed; if one fails (a port taken meanwhile), it retries
+# once.
 
 # %%
 def run_cluster(script, n_workers=2, timeout=300, attempts=2):
@@ -308,6 +309,15 @@ print(f"largest difference between the two workers' weights: {start_gap} at the 
 # worker 0's initial values to all. Each saw only half of every batch, yet they finished
 # identical: every step all-reduced the gradients. On a real cluster only the addresses in
 # `TF_CONFIG` change (cluster managers such as Kubernetes or Slurm usually write it).
+#
+# ### Keras 3's own path: `keras.distribution`
+#
+# Keras 3 has its own API, `keras.distribution`, implemented in full for JAX (the TensorFlow
+# backend's `distribution_lib.py` is partial): `DataParallel` splits batches, `ModelParallel`
+# with a `LayoutMap` splits variables too, and `keras.distribution.initialize` joins several
+# machines. On JAX, `DataParallel` runs one program over the whole batch, so BatchNormalization
+# normalises with the whole batch's statistics, no `synchronized=True` needed (measured in
+# [notebook 11](11_beyond_tensorflow.ipynb)).
 #
 # ## Mixed precision
 #
@@ -409,10 +419,9 @@ print("variables:", sorted({dtype_of(v) for v in mixed.weights}), "| ResNet logi
 
 # %% [markdown]
 # All variables are float32; the ResNet computes in bfloat16 (BatchNormalization does its
-# statistics in float32 inside); the model's output is float32. With **float16**, small
-# gradients would underflow to zero, so `compile` wraps the optimizer in the
-# `LossScaleOptimizer` of [notebook 08](08_custom_training.ipynb); bfloat16 has float32's
-# range and needs none:
+# statistics in float32 inside); the model's output is float32. With **float16**, `compile`
+# wraps the optimizer in the `LossScaleOptimizer` of [notebook 08](08_custom_training.ipynb);
+# bfloat16 has float32's range and needs none:
 
 # %%
 for policy_name in ("mixed_float16", "mixed_bfloat16"):
@@ -449,12 +458,12 @@ print("asked for jit_compile=True; the model keeps jit_compile =", model.jit_com
 # ## Measuring: what helps on this CPU?
 #
 # We time the same training steps for float32, float32 with XLA, and `mixed_bfloat16`. Each
-# model takes the single-device model's trained weights and first predicts the test images,
-# so we can check that the faster variants compute the same function. A warm-up step pays for
-# tracing (and XLA's compilation); the *median* step time resists the odd slow step on a
-# shared machine. `mixed_float16` only predicts: its forward pass is fine on a CPU, but
-# TensorFlow has no fast CPU kernel for the *gradient* of a float16 convolution (when this
-# notebook was built, one such gradient took 9 to 35 times as long as in float32).
+# model gets the single-device model's trained weights and first predicts the test images, to
+# check that the variants compute the same function. A warm-up step pays for tracing (and
+# XLA's compilation); the *median* step time resists the odd slow step on a shared machine.
+# `mixed_float16` only predicts: its forward pass is fine on a CPU, but TensorFlow has no fast
+# CPU kernel for the *gradient* of a float16 convolution (when this notebook was built, one
+# such gradient took 9 to 35 times as long as in float32).
 
 # %%
 timing_batches = [(x_small[i:i + GLOBAL_BATCH], y_small[i:i + GLOBAL_BATCH])
@@ -535,14 +544,14 @@ print("each 16-bit variant that runs here gives float32's class to more of the t
 #   memory traffic, XLA often helps.
 # - **mixed_bfloat16** needs native bfloat16: on that Xeon it trained at 980–1,050 images/s,
 #   within the noise of float32; without native support it is slower. It gains little even
-#   there, because Keras's BatchNormalization computes in float32 and takes about half of each
+#   there: Keras's BatchNormalization computes in float32 and takes about half of each
 #   step; with `fused_batchnorm=True` ([notebook 06](06_training.ipynb)) it runs in bfloat16
 #   too, and the pair trains about 2.5 times as fast as the article's code (README,
 #   *Performance*).
 # - **mixed_float16** is for GPUs (NVIDIA, compute capability 7.0 or higher).
-# - Two logical CPUs on shared cores measure *correctness*, never speed-up. On a busy machine
-#   (this notebook's saved output comes from one) a step can take several times longer: run
-#   the table again on a quiet machine before you conclude. GPU figures belong to `bench/`.
+# - Two logical CPUs on shared cores measure *correctness*, never speed-up, and a busy machine
+#   (this notebook's saved output comes from one) can slow a step several times: rerun the
+#   table on a quiet machine before you conclude. GPU figures belong to `bench/`.
 #
 # Put the global policy back when you are done, or every layer created afterwards computes in
 # 16 bits:
@@ -558,14 +567,12 @@ print("global policy:", keras.mixed_precision.global_policy().name)
 #   all-reduced. `MirroredStrategy` does it on one machine: build and compile inside
 #   `strategy.scope()`, pass the *global* batch, and rethink the learning rate if that batch
 #   grows (linear scaling for SGD; for Adam, square root or none — measure).
-# - Two logical CPU devices run distributed code anywhere; the ResNet trains as well as on one
-#   device.
 # - BatchNormalization works per replica unless `synchronized=True`.
 # - `MultiWorkerMirroredStrategy`: `TF_CONFIG` names the cluster and the worker; workers start
 #   from worker 0's weights and stay identical; all call `save`, only the chief's copy stays.
 #   In Keras 3.15, `fit` fails there: use `strategy.run` in your own step.
-# - Mixed precision: float32 variables and outputs, 16-bit compute; float16 needs loss scaling
-#   (Keras adds it), bfloat16 does not.
+# - Mixed precision: float32 variables, 16-bit compute; end the model with a float32 layer so
+#   the loss sees float32; float16 needs loss scaling (Keras adds it), bfloat16 does not.
 # - With op determinism on, Keras ignores `jit_compile=True`; `tf.function(jit_compile=True)`
 #   still works. Measure every speed-up on your hardware: on these CPUs XLA is slower,
 #   bfloat16 gains little even native, and float16 training is far slower.
@@ -634,8 +641,7 @@ checks.distributed_train_step(make_distributed_train_step)
 
 # %% [markdown]
 # **Going further:** train the distributed ResNet with `synchronized=False` and compare the
-# replicas' moving means; train `resnet_for_policy("mixed_bfloat16")` under
-# `strategy.scope()`; make the cluster train on Fashion-MNIST and save the model
+# replicas' moving means; make the cluster train on Fashion-MNIST and save the model
 # ([notebook 07](07_saving.ipynb)) from every worker, the chief to the real path and the others
 # to temporary folders they delete — why not all to the same path?
 #

@@ -5,8 +5,10 @@
 # ([01](01_sequential.ipynb)), as a graph with the Functional API ([02](02_functional_api.ipynb)),
 # and as a subclass of `keras.Model` ([03](03_subclassing.ipynb) to
 # [09](09_scaling_out.ipynb)). The source article ends with a one-line verdict on when to use
-# which. This last notebook tests that verdict against what notebooks 01–09 showed, runs the
-# decisive comparisons once more side by side, and ends with a decision guide.
+# which. This notebook tests that verdict against what notebooks 01–09 showed, runs the
+# decisive comparisons once more side by side, and ends with a decision guide — whose last
+# question, which backend runs Keras, draws on the notebook after this one,
+# [11 · Beyond TensorFlow](11_beyond_tensorflow.ipynb).
 #
 # **What you will learn**
 #
@@ -15,7 +17,7 @@
 # - what each style gives and costs, measured here rather than asserted: `summary()`, diagrams,
 #   intermediate outputs, saving;
 # - the hybrid most real code uses: subclassed blocks assembled with the Functional API;
-# - a short decision guide for your next model.
+# - a short decision guide for your next model, backend included.
 
 # %% [markdown]
 # ## Set-up
@@ -273,6 +275,12 @@ print("output shape:", hybrid.output_shape, "| parameters:", f"{hybrid.count_par
 # 5. **A training procedure `fit` does not know** (GANs, custom losses on several passes)?
 #    Override **`train_step`** in a subclass of whichever model class you use
 #    ([08](08_custom_training.ipynb)); a hand-written loop only when you need full control.
+# 6. **Which backend?** Keras 3 runs the same code on TensorFlow, JAX or PyTorch. TensorFlow by
+#    default and on a CPU, where its convolutions run on oneDNN, Intel's tuned CPU library
+#    (on the CPU that built [11](11_beyond_tensorflow.ipynb), about twice as fast as JAX); JAX
+#    for `keras.distribution`, for JAX's own tools, or on accelerators where it measures
+#    faster. The model code and the `.keras` file stay the same ([11](11_beyond_tensorflow.ipynb));
+#    choose with the environment variable `KERAS_BACKEND`, set before `keras` is imported.
 
 # %% [markdown]
 # ## Recap
@@ -348,4 +356,5 @@ def build_hybrid_resnet():
 checks.hybrid_resnet(build_hybrid_resnet)
 
 # %% [markdown]
-# This is the end of the series. Back to the start: [01 · The Sequential model](01_sequential.ipynb).
+# **Next:** [11 · Beyond TensorFlow](11_beyond_tensorflow.ipynb) — the same ResNet on JAX, a
+# `.keras` file that crosses backends, and Keras 3's own `keras.distribution`.

@@ -57,6 +57,8 @@ class TrainStepResNet(ResNet):
 # statistics; the loss is computed inside the tape, before `optimizer.apply` changes the
 # weights, and returned unscaled; the gradients are those of the scaled loss, which a
 # `LossScaleOptimizer` divides back in `apply` (for any other optimizer the scale is 1).
+# A copy without `training=True` leaves `final_bn.moving_mean` at zero: in inference mode
+# BatchNormalization only reads its statistics (the notebook's trap section shows it).
 
 # %% tags=["solution"]
 def one_training_step(model, optimizer, loss_fn, images, labels):

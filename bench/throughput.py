@@ -25,10 +25,14 @@ TensorFlow's first op), ``--rounds`` times, alternating, so all see the same loa
     .venv/bin/python bench/throughput.py --configs ablations   # the article + one change at a time
     .venv/bin/python bench/throughput.py --configs article recommended:batch=256,steps_per_execution=1
     .venv/bin/python bench/throughput.py --list          # the named configs
+    .venv/bin/python bench/throughput.py --backends tensorflow jax   # both, side by side
     KERAS_BACKEND=jax python bench/throughput.py         # JAX: recommended only, TF-only settings skipped
 
 A config is a name from CONFIGS, optionally with overrides ``NAME:key=value,...``
-(the keys of ARTICLE). This script prints figures; it is not a test.
+(the keys of ARTICLE). ``--backends`` (default: ``$KERAS_BACKEND``, else tensorflow)
+measures every config on each backend, each run in its own process, and prints one
+table with a column group per backend; the article's code runs on TensorFlow only.
+This script prints figures; it is not a test.
 """
 
 import argparse
@@ -144,8 +148,12 @@ def measure(config, steps, warmup):
     import numpy as np
 
     from helpers.data import load_fashion_mnist, make_dataset
+    from helpers.runtime import seed_everything
 
-    keras.utils.set_random_seed(0)
+    if backend == "tensorflow":
+        keras.utils.set_random_seed(0)  # op determinism is the `deterministic` setting's
+    else:
+        seed_everything(0)  # keras.utils.set_random_seed would import TensorFlow
     keras.mixed_precision.set_global_policy(config["precision"])
     spe, batch = config["steps_per_execution"], config["batch"]
     skip, keep = -(-warmup // spe), -(-steps // spe)  # in executions, rounded up
@@ -253,9 +261,12 @@ def main(argv=None):
         help="runs per config, alternating configs (default 1; 3 on a shared machine)",
     )
     p.add_argument(
+        "--backends",
         "--backend",
+        nargs="+",
         choices=("tensorflow", "jax"),
-        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+        default=[os.environ.get("KERAS_BACKEND") or "tensorflow"],
+        help="measure on each, in separate processes (default: $KERAS_BACKEND, else tensorflow)",
     )
     p.add_argument("--list", action="store_true", help="print every named config and exit")
     p.add_argument("--config", help=argparse.SUPPRESS)  # internal: measure one config, print JSON
@@ -282,70 +293,88 @@ def main(argv=None):
             else [spec]
         )
     ]
-    if args.backend != "tensorflow":
-        dropped = [s for s in specs if parse_config(s)["model"] == "article"]
-        specs = [s for s in specs if s not in dropped]
-        if dropped:
-            print(f"skipping {', '.join(dropped)}: TensorFlow only (the article's code)")
     for spec in specs:
         parse_config(spec)  # fail early on typos
+    backends = list(dict.fromkeys(args.backends))
+    # The article's code is TensorFlow code: it runs on no other backend.
+    runs = [(s, b) for s in specs for b in backends if b == "tensorflow" or _runs_off_tf(s)]
+    if not runs:
+        sys.exit(f"nothing to run: {', '.join(specs)} run on TensorFlow only")
+    skipped = [s for s in specs if not _runs_off_tf(s)]
+    if skipped and backends != ["tensorflow"]:
+        print(f"TensorFlow only (the article's code), not run on JAX: {', '.join(skipped)}")
+    specs = [s for s in specs if any(s == spec for spec, _ in runs)]
     print("\n".join(machine_lines()))
-    print("versions:", versions(args.backend))
+    for backend in backends:
+        print(f"versions ({backend}):", versions(backend))
     print(
         f"steady state: median of {args.steps} steps after {args.warmup} warm-up steps, "
-        f"{args.rounds} round(s) per config\n",
+        f"{args.rounds} round(s) per config and backend\n",
         flush=True,
     )
 
-    env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
-    results = {spec: {"times": [], "cpu": [], "loads": [], "notes": set()} for spec in specs}
+    results = {run: {"times": [], "cpu": [], "loads": [], "notes": set()} for run in runs}
     for round_ in range(args.rounds):
-        for spec in specs:
-            cmd = [
-                sys.executable,
-                __file__,
-                "--config",
-                spec,
-                "--steps",
-                str(args.steps),
-                "--warmup",
-                str(args.warmup),
-            ]
+        for spec, backend in runs:
+            env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+            cmd = [sys.executable, __file__, "--config", spec]
+            cmd += ["--steps", str(args.steps), "--warmup", str(args.warmup)]
             out = subprocess.run(cmd, env=env, capture_output=True, text=True)
             if out.returncode != 0:
-                sys.exit(f"{spec} failed:\n{out.stderr[-3000:]}")
+                sys.exit(f"{spec} on {backend} failed:\n{out.stderr[-3000:]}")
             run = json.loads(out.stdout.strip().splitlines()[-1])
             median = statistics.median(run["times"])
             print(
-                f"round {round_ + 1} {spec:40} {parse_config(spec)['batch'] / median:7.0f} img/s "
-                f"(load {run['load']:.1f})",
+                f"round {round_ + 1} {backend:10} {spec:40} "
+                f"{parse_config(spec)['batch'] / median:7.0f} img/s (load {run['load']:.1f})",
                 flush=True,
             )
-            results[spec]["times"] += run["times"]
-            results[spec]["cpu"] += run["cpu"]
-            results[spec]["loads"].append(run["load"])
-            results[spec]["notes"].update(n for n in run["notes"] if n)
+            result = results[(spec, backend)]
+            result["times"] += run["times"]
+            result["cpu"] += run["cpu"]
+            result["loads"].append(run["load"])
+            result["notes"].update(n for n in run["notes"] if n)
+    print_table(specs, backends, results)
 
-    print(
-        f"\n{'config':40} {'batch':>5} {'img/s':>7} {'ms/step':>8} {'ratio':>6} {'cores':>6} {'load':>5}"
-    )
+
+def _runs_off_tf(spec):
+    return parse_config(spec)["model"] != "article"
+
+
+def print_table(specs, backends, results):
+    """One row per config, one column group per backend: img/s, ms/step, ratio, cores, load."""
+    group = f"{'img/s':>7} {'ms/step':>8} {'ratio':>6} {'cores':>6} {'load':>5}"
+    width = len(group)
+    print("\n" + " " * 47 + " | ".join(f"{b:^{width}}" for b in backends))
+    print(f"{'config':40} {'batch':>5} " + " | ".join(group for _ in backends))
     rates = {
-        spec: parse_config(spec)["batch"] / statistics.median(results[spec]["times"])
-        for spec in specs
+        run: parse_config(run[0])["batch"] / statistics.median(r["times"])
+        for run, r in results.items()
     }
+    first = {b: next(s for s in specs if (s, b) in rates) for b in backends}
+    notes = []
     for spec in specs:
-        r, batch = results[spec], parse_config(spec)["batch"]
-        cores = statistics.median(r["cpu"]) / statistics.median(r["times"])
-        notes = "; ".join(sorted(r["notes"]))
-        print(
-            f"{spec:40} {batch:5} {rates[spec]:7.0f} {batch / rates[spec] * 1e3:8.1f} "
-            f"{rates[spec] / rates[specs[0]]:6.2f} {cores:6.2f} {statistics.mean(r['loads']):5.1f}"
-            + (f"  ({notes})" if notes else "")
-        )
+        batch, cells = parse_config(spec)["batch"], []
+        for backend in backends:
+            if (spec, backend) not in results:
+                cells.append(f"{'TensorFlow only':^{width}}")
+                continue
+            r, rate = results[(spec, backend)], rates[(spec, backend)]
+            cores = statistics.median(r["cpu"]) / statistics.median(r["times"])
+            ratio = rate / rates[(first[backend], backend)]
+            cells.append(
+                f"{rate:7.0f} {batch / rate * 1e3:8.1f} {ratio:6.2f} {cores:6.2f} "
+                f"{statistics.mean(r['loads']):5.1f}"
+            )
+            if r["notes"]:
+                notes.append(f"{spec} on {backend}: {'; '.join(sorted(r['notes']))}")
+        print(f"{spec:40} {batch:5} " + " | ".join(cells))
+    for note in notes:
+        print("  " + note)
     print(
-        f"\nimg/s = batch / median step time; ratio: to {specs[0]}; cores: CPU seconds per second "
-        "(below ~1.7 on 2 cores: other jobs took CPU); load: 1-min load average when each run "
-        "started (mean over rounds)"
+        "\nimg/s = batch / median step time; ratio: to the first config run on that backend; "
+        "cores: CPU seconds per second (below ~1.7 on 2 cores: other jobs took CPU); load: "
+        "1-min load average when each run started (mean over rounds)"
     )
 
 

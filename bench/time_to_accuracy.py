@@ -18,6 +18,10 @@ augmented in NumPy before each epoch):
     .venv/bin/python bench/time_to_accuracy.py                       # ~40+ min on a 2-core CPU
     KERAS_BACKEND=jax python bench/time_to_accuracy.py               # e.g. on a GPU machine
     .venv/bin/python bench/time_to_accuracy.py --epochs 1 --limit 2000   # smoke run, ~1 min
+    .venv/bin/python bench/time_to_accuracy.py --backends tensorflow jax  # both, one table
+
+``--backends`` runs the script once per backend, one after the other, each in its
+own process, and then prints their figures side by side.
 
 The clock covers training only (every epoch's ``fit``, input pipeline
 included); test evaluations are timed separately and reported beside it.
@@ -25,9 +29,11 @@ This script prints figures; it is not a test.
 """
 
 import argparse
+import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -85,6 +91,14 @@ def parse_args(argv=None):
         "(bf16 compute, float32 weights: faster on CPUs with AVX-512 BF16/AMX)",
     )
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--backends",
+        nargs="+",
+        choices=("tensorflow", "jax"),
+        help="run on each backend in its own process and compare them in one table "
+        "(default: this process, on $KERAS_BACKEND, else tensorflow)",
+    )
+    p.add_argument("--summary-json", action="store_true", help=argparse.SUPPRESS)  # internal
     return p.parse_args(argv)
 
 
@@ -137,7 +151,9 @@ def shift_and_flip(images, rng):
 
 def main(argv=None):
     args = parse_args(argv)
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if args.backends:
+        return compare(args)
+    os.environ["KERAS_BACKEND"] = os.environ.get("KERAS_BACKEND") or "tensorflow"
     os.environ["KERAS_MODELS_PROFILE"] = "full" if args.source == "full" else "class"
     import helpers
 
@@ -271,7 +287,62 @@ def main(argv=None):
 
         versions = f"JAX {jax.__version__}, " + versions
     print(f"backend: {backend} ({versions}) | pipeline: {pipeline} | profile: {cfg.name}")
+    if args.summary_json:
+        summary = {
+            "history": history,
+            "reached": {f"{t:.3f}": reached.get(t) for t in TARGETS},
+            "eval_seconds": eval_seconds,
+            "versions": versions,
+            "pipeline": pipeline,
+            "batchnorm": "fused" if fused else "Keras",
+            "machine": accelerator or "CPU only",
+        }
+        print(json.dumps(summary))
     return history
+
+
+def compare(args):
+    """Run this script once per backend (each in its own process); print one table."""
+    options = ["--epochs", args.epochs, "--batch-size", args.batch_size, "--peak-lr", args.peak_lr]
+    options += ["--weight-decay", args.weight_decay, "--label-smoothing", args.label_smoothing]
+    options += ["--source", args.source, "--pipeline", args.pipeline]
+    options += ["--batchnorm", args.batchnorm, "--precision", args.precision, "--seed", args.seed]
+    options += ["--limit", args.limit] if args.limit else []
+    runs = {}
+    for backend in dict.fromkeys(args.backends):
+        env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+        command = [sys.executable, __file__, *map(str, options), "--summary-json"]
+        print(f"--- {backend} ---", flush=True)
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as child:
+            lines = []
+            for line in child.stdout:
+                lines.append(line)
+                if not line.startswith("{"):
+                    print(f"[{backend}] {line}", end="", flush=True)
+        if child.returncode != 0:
+            sys.exit(f"the {backend} run failed (exit status {child.returncode})")
+        runs[backend] = json.loads(lines[-1])
+
+    names = list(runs)
+    print("\n" + f"{'':24}" + "".join(f"{name:>34}" for name in names))
+    rows = [("epoch: train s, test acc", None)]
+    for epoch in range(args.epochs):
+        cells = [runs[n]["history"][epoch] for n in names]
+        rows.append((f"  {epoch + 1}", [f"{s:9.1f} s {a:8.2%}" for _, s, a in cells]))
+    for target in TARGETS:
+        cells = []
+        for name in names:
+            hit = runs[name]["reached"][f"{target:.3f}"]
+            best = max(a for _, _, a in runs[name]["history"])
+            cells.append(f"{hit[1]:.1f} s (epoch {hit[0]})" if hit else f"no (best {best:.2%})")
+        rows.append((f"time to {target:.1%}", cells))
+    rows.append(("evaluation s", [f"{runs[n]['eval_seconds']:.1f}" for n in names]))
+    for key in ("pipeline", "batchnorm", "machine", "versions"):
+        rows.append((key, [runs[n][key] for n in names]))
+    for label, cells in rows:
+        print(f"{label:24}" + ("".join(f"{c:>34}" for c in cells) if cells else ""))
+    print(f"CPU: {cpu_name()} ({os.cpu_count()} cores); epoch 1 includes tracing/compilation")
+    return runs
 
 
 if __name__ == "__main__":

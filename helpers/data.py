@@ -344,6 +344,40 @@ def write_sample(out_dir, full_dir=None, per_class=None, seed=SAMPLE_SEED):
     return out_dir
 
 
+def _checked_inputs(owner, images, labels, batch_size, training, augment, first_epoch):
+    """Check what make_dataset and ArrayBatches are given; return (images, labels) as arrays.
+
+    ``owner`` names the caller in the messages.
+    """
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.dtype != np.uint8:
+        raise TypeError(f"{owner} expects uint8 images (pixels 0..255), got dtype {images.dtype}")
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"{owner} expects images of shape (n, 28, 28), got {images.shape}")
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"{owner} expects integer labels of shape (n,), got shape {labels.shape} "
+            f"and dtype {labels.dtype}"
+        )
+    if len(labels) != len(images):
+        raise ValueError(
+            f"{owner} expects one label per image: {len(images)} images, but {len(labels)} labels"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
+        raise ValueError(
+            f"{owner} expects labels in 0..{len(CLASS_NAMES) - 1}, found "
+            f"{labels.min()}..{labels.max()}"
+        )
+    for name, value, least in (("batch_size", batch_size, 1), ("first_epoch", first_epoch, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            kind = "a positive int" if least else "an int >= 0"
+            raise ValueError(f"{owner} expects {name} to be {kind}, got {value!r}")
+    if augment and not training:
+        raise ValueError(f"{owner}: augment=True needs training=True (never augment test data)")
+    return images, labels
+
+
 def make_dataset(
     images,
     labels,
@@ -369,7 +403,12 @@ def make_dataset(
     resumes at epoch *k* (``first_epoch=k``) sees exactly the batches the
     interrupted one would have seen; ``helpers.resume`` relies on it. The
     images are held in memory; the last batch may be smaller. TensorFlow is
-    imported only when this runs.
+    imported only when this runs, and must be installed: on the JAX backend
+    Keras's ``fit`` still takes the dataset (it iterates it with TensorFlow and
+    hands each batch over as NumPy arrays), but the first ``fit`` of a model
+    there reads one batch of a fresh pass to build the model, and that pass
+    counts, so its epochs are ``first_epoch + 1``, ... Without TensorFlow, or to
+    count only whole epochs, use :class:`ArrayBatches` (NumPy, any backend).
 
     Example::
 
@@ -378,39 +417,19 @@ def make_dataset(
         test_ds = make_dataset(x_test, y_test, 256)
         model.fit(train_ds, validation_data=test_ds, epochs=5)
     """
-    images = np.asarray(images)
-    labels = np.asarray(labels)
-    if images.dtype != np.uint8:
-        raise TypeError(
-            f"make_dataset expects uint8 images (pixels 0..255), got dtype {images.dtype}"
-        )
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"make_dataset expects images of shape (n, 28, 28), got {images.shape}")
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(
-            f"make_dataset expects integer labels of shape (n,), got shape {labels.shape} "
-            f"and dtype {labels.dtype}"
-        )
-    if len(labels) != len(images):
-        raise ValueError(
-            f"make_dataset expects one label per image: {len(images)} images, "
-            f"but {len(labels)} labels"
-        )
-    if labels.size and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
-        raise ValueError(
-            f"make_dataset expects labels in 0..{len(CLASS_NAMES) - 1}, found "
-            f"{labels.min()}..{labels.max()}"
-        )
-    for name, value, least in (("batch_size", batch_size, 1), ("first_epoch", first_epoch, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-            kind = "a positive int" if least else "an int >= 0"
-            raise ValueError(f"make_dataset expects {name} to be {kind}, got {value!r}")
-    if augment and not training:
-        raise ValueError("make_dataset: augment=True needs training=True (never augment test data)")
-
+    images, labels = _checked_inputs(
+        "make_dataset", images, labels, batch_size, training, augment, first_epoch
+    )
     from helpers.runtime import import_tensorflow_quietly
 
-    tf = import_tensorflow_quietly()
+    try:
+        tf = import_tensorflow_quietly()
+    except ImportError as err:
+        raise ImportError(
+            f"make_dataset builds a tf.data pipeline and needs TensorFlow, which failed to "
+            f"import ({err}). Without TensorFlow (on JAX or PyTorch), use "
+            "helpers.data.ArrayBatches(images, labels, ...), which makes such batches in NumPy."
+        ) from err
     n, batch_size = len(images), int(batch_size)
     all_images, all_labels = tf.constant(images), tf.constant(labels.astype(np.int32))
 
@@ -453,3 +472,85 @@ def make_dataset(
     next_epoch = tf.Variable(int(first_epoch), dtype=tf.int64, trainable=False)
     ds = tf.data.Dataset.from_tensors(0).flat_map(lambda _: one_epoch(next_epoch.assign_add(1) - 1))
     return ds.apply(tf.data.experimental.assert_cardinality(-(-n // batch_size)))
+
+
+def __getattr__(name):
+    # ArrayBatches subclasses keras.utils.PyDataset, so it is defined on first use: importing
+    # helpers.data must not import Keras before helpers.setup() has chosen the backend.
+    if name == "ArrayBatches":
+        globals()["ArrayBatches"] = _define_array_batches()
+        return globals()["ArrayBatches"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _define_array_batches():
+    import keras
+
+    class ArrayBatches(keras.utils.PyDataset):
+        """:func:`make_dataset`'s batches made in NumPy, for any backend, without TensorFlow.
+
+        Same arguments, checks and outputs as :func:`make_dataset`: float32
+        ``(batch, 28, 28, 1)`` images in 0..1, int32 (or one-hot float32) labels.
+        With ``training=True`` epoch *k* (from ``first_epoch``) takes the images in
+        an order that is a pure function of ``(seed, k)``, and ``augment=True``
+        crops each zero-padded image back to 28x28 (a shift of up to 2 pixels) and
+        mirrors it half the time, choices a pure function of ``(seed, k, position)``.
+        NumPy's random numbers are not TensorFlow's, so the batches are not
+        bit-identical to make_dataset's. Pass ``shuffle=False`` to ``fit``: by
+        default it reorders a PyDataset's batches with Python's ``random``. Keras
+        calls ``on_epoch_end`` after every epoch but also when ``fit`` starts, so an
+        epoch counts (and the next one begins) only once all its batches were read.
+
+        Example::
+
+            train = ArrayBatches(x_train, y_train, 128, training=True, augment=True)
+            model.fit(train, epochs=5, shuffle=False)   # epochs 0..4, each from (42, k)
+        """
+
+        def __init__(self, images, labels, batch_size=128, training=False, augment=False,
+                     seed=42, one_hot=False, first_epoch=0):  # fmt: skip
+            super().__init__()
+            self.images, self.labels = _checked_inputs(
+                "ArrayBatches", images, labels, batch_size, training, augment, first_epoch
+            )
+            self.batch_size, self.training, self.augment = int(batch_size), training, augment
+            self.seed, self.one_hot, self.epoch = seed, one_hot, int(first_epoch)
+            self._read, self._plan = set(), (None,)
+
+        def __len__(self):
+            return -(-len(self.images) // self.batch_size)
+
+        def plan(self):
+            """This epoch's order, crop offsets (rows, columns) and flips: from (seed, epoch)."""
+            if self._plan[0] != self.epoch:
+                n = len(self.images)
+                rng = np.random.default_rng([self.seed, self.epoch])
+                order = rng.permutation(n) if self.training else np.arange(n)
+                self._plan = (self.epoch, order, rng.integers(0, 5, (2, n)), rng.random(n) < 0.5)
+            return self._plan[1:]
+
+        def __getitem__(self, index):
+            if not 0 <= index < len(self):
+                raise IndexError(f"ArrayBatches has {len(self)} batches; got index {index}")
+            self._read.add(index)
+            where = slice(index * self.batch_size, (index + 1) * self.batch_size)
+            order, (rows, cols), flips = self.plan()
+            images, labels = self.images[order[where]], self.labels[order[where]].astype(np.int32)
+            if self.augment:
+                padded, span = np.pad(images, ((0, 0), (2, 2), (2, 2))), np.arange(28)
+                r, c = rows[where, None] + span, cols[where, None] + span
+                images = padded[np.arange(len(images))[:, None, None], r[:, :, None], c[:, None]]
+                images = np.where(flips[where, None, None], images[:, :, ::-1], images)
+            if self.one_hot:
+                labels = np.eye(len(CLASS_NAMES), dtype=np.float32)[labels]
+            return images.astype(np.float32)[..., None] / np.float32(255.0), labels
+
+        def on_epoch_end(self):
+            # Before an epoch Keras may read a batch or two (to build the model on JAX, to
+            # learn the batch's dtypes on TensorFlow), then calls this: not a whole epoch
+            # unless the data hold one or two batches.
+            if self.training and len(self._read) == len(self):
+                self.epoch += 1
+            self._read = set()
+
+    return ArrayBatches

@@ -1,21 +1,26 @@
-"""One call at the top of every notebook: quiet start-up, seeds, versions, profile.
+"""One call at the top of every notebook: backend, quiet start-up, seeds, versions, profile.
 
-``setup()`` does, in order: keeps TensorFlow's C++ start-up lines out of the
-notebook (without turning oneDNN off), seeds Python, NumPy and the Keras
-backend, turns on deterministic ops, prints the versions in use and returns
-the active :class:`Profile`.
+``setup()`` does, in order: picks the Keras backend (``tensorflow`` by default;
+``jax`` for notebook 11) before Keras is imported, keeps TensorFlow's C++
+start-up lines out of the notebook (without turning oneDNN off), seeds Python,
+NumPy and the Keras backend, turns on deterministic ops (TensorFlow), prints
+the versions in use and returns the active :class:`Profile`.
 
 Profiles (``KERAS_MODELS_PROFILE``):
 
 * ``class`` (default): the committed data sample; each notebook runs in
   minutes on a laptop CPU and prints the same outputs on every machine.
 * ``full``: the whole dataset and longer training, for a GPU or a patient CPU.
+
+Example::
+
+    import helpers
+    cfg = helpers.setup(backend="jax")   # JAX 0.10.2 (1 CPU device) | Keras 3.15.1 (backend: jax)
 """
 
 from __future__ import annotations
 
 import os
-import random
 import sys
 from dataclasses import dataclass
 
@@ -24,6 +29,17 @@ PROFILES = {
     "full": "all 70,000 images, longer training; best on a GPU",
 }
 DEFAULT_SEED = 42
+BACKENDS = {
+    "tensorflow": "TensorFlow, the series' default",
+    "jax": "JAX, installed for notebook 11",
+    "torch": "PyTorch, which the series does not install: see README",
+}
+# The module each backend needs, and how to get it when it is missing.
+BACKEND_PACKAGES = {
+    "tensorflow": ("tensorflow", "pip install -r requirements.txt"),
+    "jax": ("jax", "pip install -r requirements.txt"),
+    "torch": ("torch", "pip install torch (README says why the series does not)"),
+}
 
 
 @dataclass(frozen=True)
@@ -75,15 +91,15 @@ def import_tensorflow_quietly():
     TensorFlow writes lines such as "oneDNN custom operations are on" straight
     to the process's stderr before Python can filter them. Jupyter captures
     them into notebooks; so we point file descriptor 2 at /dev/null for the
-    import alone, and set ``TF_CPP_MIN_LOG_LEVEL=3`` for lines logged later.
-    oneDNN itself stays on (``TF_ENABLE_ONEDNN_OPTS=0`` would cost ~3x speed).
+    import and the search for devices, and set ``TF_CPP_MIN_LOG_LEVEL=3`` for
+    lines logged later. oneDNN itself stays on (``TF_ENABLE_ONEDNN_OPTS=0`` would cost ~3x speed).
 
     Example::
 
         tf = import_tensorflow_quietly()
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if "tensorflow" in sys.modules:
+    if sys.modules.get("tensorflow") is not None:
         return sys.modules["tensorflow"]
     sys.stderr.flush()
     saved = os.dup(2)
@@ -91,6 +107,9 @@ def import_tensorflow_quietly():
     try:
         os.dup2(devnull, 2)
         import tensorflow
+
+        # Without a GPU, finding the devices logs a failed cuInit line once JAX is loaded.
+        tensorflow.config.list_physical_devices()
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -102,7 +121,9 @@ def seed_everything(seed=DEFAULT_SEED):
     """Seed Python, NumPy and the Keras backend, and make TensorFlow ops deterministic.
 
     Call it again before any cell whose randomness should restart, e.g. before
-    building two models that must start from the same weights.
+    building two models that must start from the same weights. On JAX (or
+    PyTorch) it seeds TensorFlow only if TensorFlow is already imported, so it
+    never imports TensorFlow there.
 
     Example::
 
@@ -110,24 +131,108 @@ def seed_everything(seed=DEFAULT_SEED):
         a = np.random.rand(); seed_everything(42); a == np.random.rand()   # True
     """
     import keras
-    import numpy as np
 
-    random.seed(seed)
-    np.random.seed(seed)
-    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow" or sys.modules.get("tensorflow") is not None:
+        keras.utils.set_random_seed(seed)
+    else:
+        # keras.utils.set_random_seed also seeds TensorFlow whenever it is installed, importing
+        # it (seconds, and its C++ log lines) for a backend that does not use it. Keras's lazy
+        # handle on TensorFlow is told, for this one call, that there is none.
+        from keras.src.utils.module_utils import tensorflow as lazy_tensorflow
+
+        saved, lazy_tensorflow._available = lazy_tensorflow._available, False
+        try:
+            keras.utils.set_random_seed(seed)
+        finally:
+            lazy_tensorflow._available = saved
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
 
 
-def setup(seed=DEFAULT_SEED, profile=None, verbose=True):
-    """Prepare a notebook: quiet TensorFlow, seeds, versions; return the Profile.
+def backend_from_env(backend=None, environ=None):
+    """Return the Keras backend to use: ``backend``, else ``$KERAS_BACKEND``, else tensorflow.
+
+    An unknown name raises a ``ValueError`` that lists the valid ones
+    (:data:`BACKENDS`); case and spaces are ignored.
+
+    Example::
+
+        backend_from_env("JAX")                          # 'jax'
+        backend_from_env(environ={"KERAS_BACKEND": ""})  # 'tensorflow'
+    """
+    environ = os.environ if environ is None else environ
+    given = backend if backend is not None else environ.get("KERAS_BACKEND", "")
+    name = given.strip().lower() if isinstance(given, str) else given
+    name = name or "tensorflow"
+    if name not in BACKENDS:
+        where = f"backend={backend!r}" if backend is not None else f"KERAS_BACKEND={given!r}"
+        valid = "; ".join(f"'{k}' ({v})" for k, v in BACKENDS.items())
+        raise ValueError(
+            f"{where} is not a Keras backend of this series. Expected one of: {valid}."
+        )
+    return name
+
+
+def loaded_backend():
+    """The backend of the Keras already imported in this process, or None if none is.
+
+    Example::
+
+        loaded_backend()    # None before `import keras`, then e.g. 'tensorflow'
+    """
+    keras = sys.modules.get("keras")
+    backend = getattr(keras, "backend", None)
+    return backend.backend() if hasattr(backend, "backend") else None
+
+
+def use_backend(backend=None):
+    """Set ``KERAS_BACKEND`` to the backend :func:`backend_from_env` picks, before Keras loads.
+
+    Keras reads ``KERAS_BACKEND`` once, when it is first imported, so once
+    Keras is loaded with another backend this raises a ``ValueError`` saying
+    which one and to restart the kernel. A backend whose package is missing
+    raises an ``ImportError`` saying how to install it. Returns the name.
+
+    Example::
+
+        use_backend("jax")      # 'jax'; `import keras` now loads the JAX backend
+    """
+    import importlib.util
+
+    name = backend_from_env(backend)
+    loaded = loaded_backend()
+    if loaded is not None and loaded != name:
+        raise ValueError(
+            f"Keras is already imported with the {loaded!r} backend, so it cannot run on "
+            f"{name!r} in this process: Keras reads KERAS_BACKEND once, when it is first "
+            f"imported. Restart the kernel (or Python) and call helpers.setup(backend={name!r}) "
+            "before anything imports keras. (keras.config.set_backend re-imports Keras, but "
+            "every model, layer and tensor made before, and every module that had imported "
+            "keras, helpers.models included, keeps the old backend's classes.)"
+        )
+    module, how = BACKEND_PACKAGES[name]
+    if loaded is None and importlib.util.find_spec(module) is None:
+        raise ImportError(
+            f"the {name!r} Keras backend needs the {module!r} package, which is not "
+            f"installed: {how}; or choose another backend: {', '.join(BACKENDS)}."
+        )
+    os.environ["KERAS_BACKEND"] = name
+    return name
+
+
+def setup(seed=DEFAULT_SEED, profile=None, verbose=True, backend=None):
+    """Prepare a notebook: backend, quiet TensorFlow, seeds, versions; return the Profile.
 
     ``profile`` defaults to ``KERAS_MODELS_PROFILE`` (``class`` if unset). The
-    Keras backend defaults to TensorFlow. (In the ``full`` profile,
-    ``helpers.data.load_fashion_mnist()`` then loads the whole dataset, or
-    says where it looked and how to get it.)
+    Keras ``backend`` (``"tensorflow"`` or ``"jax"``; ``"torch"`` if you
+    installed PyTorch) defaults to ``KERAS_BACKEND``, else TensorFlow; it is
+    set before Keras is imported (see :func:`use_backend`). On JAX this
+    imports no TensorFlow; if Keras imports it later (it does to save a
+    ``.keras`` file, when TensorFlow is installed), it starts quietly too.
+    (In the ``full`` profile, ``helpers.data.load_fashion_mnist()`` then
+    loads the whole dataset, or says where it looked and how to get it.)
 
     Example::
 
@@ -136,18 +241,38 @@ def setup(seed=DEFAULT_SEED, profile=None, verbose=True):
         cfg.name                # 'class'
     """
     name = profile_from_env({"KERAS_MODELS_PROFILE": profile} if profile else None)
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    if os.environ["KERAS_BACKEND"] == "tensorflow":
+    backend = use_backend(backend)
+    versions = []
+    if backend == "tensorflow":
         tf = import_tensorflow_quietly()
         # Python-side advice such as "triggered tf.function retracing" is noise in a lesson.
         tf.get_logger().setLevel("ERROR")
+        versions.append(f"TensorFlow {tf.__version__}")
     import keras
 
+    if backend == "jax":
+        import jax
+
+        devices = jax.devices()
+        kind = devices[0].platform.upper()
+        plural = "s" if len(devices) != 1 else ""
+        versions.append(f"JAX {jax.__version__} ({len(devices)} {kind} device{plural})")
+    elif backend == "torch":
+        import torch
+
+        versions.append(f"PyTorch {torch.__version__}")
+    if backend != "tensorflow":
+        # Keras imports TensorFlow by itself wherever it is installed, e.g. to save a .keras
+        # file (keras/src/saving/serialization_lib.py); let that import be quiet too.
+        from keras.src.utils.module_utils import tensorflow as lazy_tensorflow
+
+        if lazy_tensorflow.module is None:
+            lazy_tensorflow.initialize = lambda: setattr(
+                lazy_tensorflow, "module", import_tensorflow_quietly()
+            )
     seed_everything(seed)
     if verbose:
-        versions = [f"Keras {keras.__version__} (backend: {keras.backend.backend()})"]
-        if os.environ["KERAS_BACKEND"] == "tensorflow":
-            versions.insert(0, f"TensorFlow {tf.__version__}")
+        versions.append(f"Keras {keras.__version__} (backend: {keras.backend.backend()})")
         print(" | ".join(versions))
         print(f"Profile: {name} ({PROFILES[name]}) | seed: {seed}")
     return Profile(name, seed)

@@ -1,7 +1,8 @@
-"""helpers.data: IDX parsing, checksums, where the data is looked for, the sample."""
+"""helpers.data: IDX parsing, checksums, where the data is looked for, the sample, ArrayBatches."""
 
 import gzip
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from helpers import data
+from helpers.backends import run_on_backend
 from helpers.data import CorruptDataError, MissingDataError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,3 +264,195 @@ def test_an_explicit_path_without_the_files_is_an_error_not_a_fallback(tmp_path,
             f"not in the folder you passed:\n  - the path you passed: {folder} ({what}" in message
         )
         assert "train-images-idx3-ubyte.gz" in message and "$FASHION_MNIST_DIR" in message
+
+
+# ---------------------------------------------- ArrayBatches (NumPy batches, any backend) ----
+
+
+def fake_images(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), (np.arange(n) % 10).astype(np.uint8)
+
+
+def read_epoch(batches):
+    """Every batch of the current epoch, concatenated: (images, labels)."""
+    xs, ys = zip(*(batches[i] for i in range(len(batches))))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def test_array_batches_give_make_datasets_test_batches():
+    images, labels = fake_images(40)
+    batches = data.ArrayBatches(images, labels, batch_size=16)
+    assert len(batches) == 3 and [batches[i][0].shape for i in range(3)] == [
+        (16, 28, 28, 1),
+        (16, 28, 28, 1),
+        (8, 28, 28, 1),
+    ]
+    x, y = read_epoch(batches)
+    assert x.dtype == np.float32 and y.dtype == np.int32 and 0 <= x.min() and x.max() <= 1
+    ds = data.make_dataset(images, labels, batch_size=16)
+    tf_x = np.concatenate([b[0].numpy() for b in ds])
+    assert np.array_equal(x, tf_x) and np.array_equal(y, labels)  # in order, bit for bit
+    _, hot = read_epoch(data.ArrayBatches(images, labels, 16, one_hot=True))
+    assert hot.dtype == np.float32 and hot.shape == (40, 10)
+    assert np.array_equal(hot.argmax(axis=1), labels) and np.array_equal(
+        hot.sum(axis=1), np.ones(40)
+    )
+    with pytest.raises(IndexError, match="ArrayBatches has 3 batches; got index 3"):
+        batches[3]
+
+
+def test_array_batches_epochs_are_a_function_of_seed_and_epoch():
+    images, labels = fake_images(40)
+    run = data.ArrayBatches(images, labels, 8, training=True, augment=True, seed=1)
+    epoch0 = read_epoch(run)
+    assert all(np.array_equal(a, b) for a, b in zip(epoch0, read_epoch(run)))  # reread: same
+    run.on_epoch_end()
+    epoch1 = read_epoch(run)
+    assert run.epoch == 1 and not np.array_equal(epoch0[1], epoch1[1])  # a new order
+    assert not np.array_equal(epoch0[0], epoch1[0])
+    # Another object (another process) with the same seed, from epoch 0 or from epoch 1.
+    for first_epoch, expected in ((0, epoch0), (1, epoch1)):
+        again = data.ArrayBatches(images, labels, 8, True, True, seed=1, first_epoch=first_epoch)
+        assert all(np.array_equal(a, b) for a, b in zip(read_epoch(again), expected))
+    other_seed = read_epoch(data.ArrayBatches(images, labels, 8, True, True, seed=2))
+    assert not np.array_equal(other_seed[1], epoch0[1])
+    plain = read_epoch(data.ArrayBatches(images, labels, 8, training=True, seed=1))
+    assert np.array_equal(plain[1], epoch0[1])  # the order does not depend on augment
+
+
+def test_array_batches_augmentation_is_a_shift_of_at_most_two_pixels_or_its_mirror():
+    images, labels = fake_images(60, seed=3)
+    run = data.ArrayBatches(images, labels, 16, training=True, augment=True, seed=5)
+    x, y = read_epoch(run)
+    order = run.plan()[0]
+    assert np.array_equal(y, labels[order])
+    padded = np.pad(images[order], ((0, 0), (2, 2), (2, 2))).astype(np.float32) / np.float32(255)
+    moves = set()
+    for i, image in enumerate(x[..., 0]):
+        found = [
+            (dy, dx, flip)
+            for dy in range(5)
+            for dx in range(5)
+            for flip in (False, True)
+            if np.array_equal(
+                image, (lambda c: c[:, ::-1] if flip else c)(padded[i, dy : dy + 28, dx : dx + 28])
+            )
+        ]
+        assert found, f"image {i} is not a shift of at most 2 pixels of its original, or its mirror"
+        moves.update(found)
+    # 60 images use many of the 25 shifts, mirrored and not.
+    assert len({(dy, dx) for dy, dx, _ in moves}) > 15 and {f for *_, f in moves} == {False, True}
+
+
+def test_an_epoch_ends_only_once_all_its_batches_were_read():
+    images, labels = fake_images(40)
+    run = data.ArrayBatches(images, labels, 8, training=True, first_epoch=4)
+    run[0], run[1]
+    run.on_epoch_end()  # as Keras does before training: not a whole epoch
+    assert run.epoch == 4
+    read_epoch(run)
+    run.on_epoch_end()
+    assert run.epoch == 5
+    run.on_epoch_end()  # nothing read since
+    assert run.epoch == 5
+
+
+def test_array_batches_count_keras_epochs_on_tensorflow_and_fit_must_not_shuffle():
+    import keras
+
+    reads = []
+
+    class Recording(data.ArrayBatches):
+        def __getitem__(self, index):
+            reads.append(index)
+            return super().__getitem__(index)
+
+    images, labels = fake_images(40)
+    model = keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    run = Recording(images, labels, 8, training=True, augment=True, first_epoch=2)
+    model.fit(run, epochs=3, shuffle=False, verbose=0)
+    assert run.epoch == 5 and reads[-15:] == [0, 1, 2, 3, 4] * 3
+    # fit's default, shuffle=True, reorders the batches (with Python's random): not (seed, epoch).
+    reads.clear()
+    model.fit(Recording(images, labels, 8, training=True), epochs=3, verbose=0)
+    assert sorted(reads[-15:]) == sorted([0, 1, 2, 3, 4] * 3) and reads[-15:] != [0, 1, 2, 3, 4] * 3
+
+
+@pytest.mark.parametrize(
+    "images, labels, kwargs, error",
+    [
+        (np.zeros((4, 28, 28), np.float32), np.zeros(4, int), {}, TypeError),
+        (np.zeros((4, 28, 27), np.uint8), np.zeros(4, int), {}, ValueError),
+        (np.zeros((4, 28, 28), np.uint8), np.zeros(3, int), {}, ValueError),
+        (np.zeros((4, 28, 28), np.uint8), np.full(4, 10), {}, ValueError),
+        (np.zeros((4, 28, 28), np.uint8), np.zeros(4, int), {"batch_size": 0}, ValueError),
+        (np.zeros((4, 28, 28), np.uint8), np.zeros(4, int), {"first_epoch": -1}, ValueError),
+        (np.zeros((4, 28, 28), np.uint8), np.zeros(4, int), {"augment": True}, ValueError),
+    ],
+)
+def test_array_batches_bad_input_gets_make_datasets_message(images, labels, kwargs, error):
+    with pytest.raises(error) as from_make_dataset:
+        data.make_dataset(images, labels, **kwargs)
+    with pytest.raises(error) as from_array_batches:
+        data.ArrayBatches(images, labels, **kwargs)
+    expected = str(from_make_dataset.value).replace("make_dataset", "ArrayBatches")
+    assert str(from_array_batches.value) == expected
+
+
+def test_make_dataset_without_tensorflow_names_array_batches(monkeypatch):
+    from helpers import runtime
+
+    def no_tensorflow():
+        raise ImportError("No module named 'tensorflow'")
+
+    monkeypatch.setattr(runtime, "import_tensorflow_quietly", no_tensorflow)
+    images, labels = fake_images(8)
+    with pytest.raises(ImportError, match=r"needs TensorFlow.*helpers\.data\.ArrayBatches"):
+        data.make_dataset(images, labels)
+
+
+def test_both_pipelines_train_on_jax():
+    code = """
+import json, os, sys, tempfile
+log = tempfile.TemporaryFile("w+")
+os.dup2(log.fileno(), 2)  # what this process writes to stderr, read back at the end
+import numpy as np
+import helpers
+
+helpers.setup(verbose=False)
+import keras
+from helpers.data import ArrayBatches, make_dataset
+
+rng = np.random.default_rng(0)
+images, labels = rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), np.arange(40) % 10
+
+def model():
+    layers = [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    model = keras.Sequential(layers)
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+run = ArrayBatches(images, labels, 8, training=True, augment=True, first_epoch=3)
+losses = model().fit(run, epochs=2, shuffle=False, verbose=0).history["loss"]
+tf_loaded = "tensorflow" in sys.modules
+ds = make_dataset(images, labels, 8, training=True, seed=1)
+losses += model().fit(ds, epochs=2, shuffle=False, verbose=0).history["loss"]
+after = np.concatenate([y for _, y in ds.as_numpy_iterator()])
+fresh = make_dataset(images, labels, 8, training=True, seed=1)
+passes = [np.concatenate([y for _, y in fresh.as_numpy_iterator()]) for _ in range(4)]
+sys.stderr.flush()
+log.seek(0)
+print(json.dumps({"epoch": run.epoch, "tf": tf_loaded, "losses": losses, "stderr": log.read(),
+                  "next": [k for k, p in enumerate(passes) if np.array_equal(p, after)]}))
+"""
+    found = json.loads(run_on_backend("jax", code, timeout=300).splitlines()[-1])
+    assert found["epoch"] == 5 and found["tf"] is False  # ArrayBatches: no TensorFlow
+    assert len(found["losses"]) == 4 and all(np.isfinite(found["losses"]))
+    # make_dataset works too, but fit's first pass to build the model counts as an epoch (its
+    # docstring says so): after 2 epochs of training the next pass is epoch 3, not 2.
+    assert found["next"] == [3]
+    assert found["stderr"] == ""  # TensorFlow started quietly after JAX

@@ -28,3 +28,4 @@ from helpers.checks.nb07 import *  # noqa: F403
 from helpers.checks.nb08 import *  # noqa: F403
 from helpers.checks.nb09 import *  # noqa: F403
 from helpers.checks.nb10 import *  # noqa: F403
+from helpers.checks.nb11 import *  # noqa: F403

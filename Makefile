@@ -21,6 +21,10 @@ ifneq ($(strip $(ISA)),)
 test nbval: export ONEDNN_MAX_CPU_ISA := $(strip $(ISA))
 endif
 NBVAL_FLAGS := --junitxml=build/test-report.xml --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+# Two pytest workers (pytest-xdist), one per core: most notebooks keep only one core busy.
+# --dist loadscope keeps each notebook's cells, in order, on one worker (nbval needs that).
+# PARALLEL= runs everything in one process.
+PARALLEL ?= -n 2 --dist loadscope
 
 .PHONY: lab test unit nbval lint notebooks student system-deps venv clean help
 help:
@@ -59,17 +63,17 @@ lab: venv system-deps
 
 test: venv system-deps lint
 	@echo "running unit tests and nbval over every notebook"
-	$(BIN)/python -m pytest -p no:cacheprovider tests notebooks $(NBVAL_FLAGS)
+	$(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) tests notebooks $(NBVAL_FLAGS)
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 unit: venv
-	$(BIN)/python -m pytest -p no:cacheprovider tests
+	$(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) tests
 
 nbval: venv system-deps
-	$(BIN)/python -m pytest -p no:cacheprovider notebooks $(NBVAL_FLAGS)
+	$(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) notebooks $(NBVAL_FLAGS)
 
 # Rebuild each notebook from its jupytext source (notebooks/src/*.py) and execute
 # it top to bottom in a fresh kernel; the outputs become the expected outputs.

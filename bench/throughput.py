@@ -9,7 +9,8 @@ side by side, with the ratio to the first:
   ``model.fit(x, y, batch_size=128)`` on in-memory float32 arrays;
 * ``recommended``: ``helpers.models.ResNet`` with the settings that measurably
   help on a CPU (bench/README.md says what each one buys), above all
-  ``fused_batchnorm=True`` (TensorFlow's one-kernel BatchNormalization);
+  ``fused_batchnorm=True`` (TensorFlow's one-kernel BatchNormalization), and
+  ``mixed_bfloat16`` only where the CPU has bfloat16 instructions (``auto_precision``);
 * ``recommended-keras-bn``: the same with Keras's own BatchNormalization, i.e.
   what the other backends get.
 
@@ -57,7 +58,7 @@ ARTICLE = dict(
     optimizer="adam",  # "adam" or "sgd" (SGD + Nesterov momentum 0.9, the series' recipe)
     steps_per_execution=1,
     jit_compile=False,  # TensorFlow only; JAX always compiles
-    precision="float32",  # Keras dtype policy, e.g. "mixed_bfloat16"
+    precision="float32",  # Keras dtype policy, e.g. "mixed_bfloat16"; "auto": see auto_precision()
     intra=0,
     inter=0,  # TensorFlow op threads (0 = TensorFlow's default)
     env="",  # environment of the run, "VAR=VALUE;VAR=VALUE" (set before the import)
@@ -75,7 +76,7 @@ CONFIGS = {
         ARTICLE,
         model="helpers",  # the same network and ops as the article's classes
         fused_bn=True,  # BatchNormalization in one TensorFlow kernel: most of the gain
-        precision="mixed_bfloat16",  # bf16 convolutions and, with fused_bn, BatchNormalization
+        precision="auto",  # bf16 (convolutions and fused BatchNorm) only where the CPU has it
         optimizer="sgd",  # the series' recipe (SGD + Nesterov momentum)
         pipeline="tfdata",  # the series' input pipeline, helpers.data.make_dataset
         steps_per_execution=16,  # neutral on a CPU; pays where steps are short (GPU, JAX)
@@ -101,6 +102,26 @@ for _change in ABLATIONS:
     CONFIGS["article+" + "+".join(k if v is True else f"{k}={v}" for k, v in _change.items())] = (
         dict(ARTICLE, **_change)
     )
+
+
+def auto_precision():
+    """The dtype policy ``precision="auto"`` stands for on this machine, and why.
+
+    ``mixed_bfloat16`` pays only where oneDNN has bfloat16 instructions (AMX, AVX512-BF16,
+    AVX-NE-CONVERT): without them every bf16 kernel converts to float32 inside and trains
+    slower than float32 (bench/README.md). ``helpers.runtime.bfloat16_support`` reads the CPU
+    flags and ``ONEDNN_MAX_CPU_ISA``; on an unknown CPU the answer is float32. On JAX it is
+    bf16 on an accelerator (GPU, TPU) and float32 on the CPU.
+    """
+    if os.environ.get("KERAS_BACKEND", "tensorflow") == "jax":
+        import jax
+
+        device = jax.default_backend()
+        return ("float32" if device == "cpu" else "mixed_bfloat16"), f"JAX on {device}"
+    from helpers.runtime import bfloat16_support
+
+    support = bfloat16_support()
+    return ("mixed_bfloat16" if support.native else "float32"), support.reason
 
 
 def parse_config(spec):
@@ -154,6 +175,10 @@ def measure(config, steps, warmup):
         keras.utils.set_random_seed(0)  # op determinism is the `deterministic` setting's
     else:
         seed_everything(0)  # keras.utils.set_random_seed would import TensorFlow
+    if config["precision"] == "auto":
+        precision, reason = auto_precision()
+        config = dict(config, precision=precision)
+        notes.append(f"precision auto -> {precision} ({reason})")
     keras.mixed_precision.set_global_policy(config["precision"])
     spe, batch = config["steps_per_execution"], config["batch"]
     skip, keep = -(-warmup // spe), -(-steps // spe)  # in executions, rounded up
